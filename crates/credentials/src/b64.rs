@@ -1,0 +1,28 @@
+//! base64url without padding (RFC 7515 §2), strict on decode: padding, `+`, `/` and stray bits
+//! are all refused, so one value has exactly one spelling.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// Encodes bytes as unpadded base64url.
+pub fn encode(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Decodes unpadded base64url; `None` on any deviation from the canonical alphabet.
+pub fn decode(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_and_standard_alphabet_are_refused() {
+        assert_eq!(decode("YQ"), Some(b"a".to_vec()));
+        assert_eq!(decode("YQ=="), None);
+        assert_eq!(decode("+/"), None);
+        assert_eq!(encode([0xfb, 0xff]), "-_8");
+    }
+}
