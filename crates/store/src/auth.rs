@@ -1,0 +1,515 @@
+//! Users, roles, passwords and API tokens; turning a credential into a [`Principal`].
+//!
+//! Passwords are hashed with argon2id (OWASP-recommended default parameters; minimal ones only when
+//! `StoreOptions::insecure_fast_password_hashing` is set for tests and demos) on a blocking thread.
+//! API tokens are `sp_` + 64 hex digits (32 random bytes from the OS), shown once and stored as
+//! SHA-256 of the token text. A fast hash is right here: a token has 256 bits of entropy, so there
+//! is nothing to brute force and no salt or stretching is needed, and it lets us find the token by
+//! an indexed equality lookup on every request. Passwords are low-entropy, hence argon2id.
+//!
+//! This module decides *who* is calling; *what* they may do is the server's job (roles).
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::audit::{self, Event, REGISTRY_CHAIN};
+use crate::error::{Result, StoreError};
+use crate::scope::{OrgScope, RegistryScope};
+use crate::{Store, db};
+
+/// Prefix of every API token, so leaked tokens are recognisable by secret scanners.
+pub const TOKEN_PREFIX: &str = "sp_";
+const MIN_PASSWORD_LEN: usize = 10;
+
+/// What an organisation user may do; checked by the server per handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Hr,
+    Training,
+    OccupationalHealth,
+    Verifier,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Hr, Role::Training, Role::OccupationalHealth, Role::Verifier];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Hr => "hr",
+            Role::Training => "training",
+            Role::OccupationalHealth => "occupational_health",
+            Role::Verifier => "verifier",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+fn roles_to_text(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+}
+
+fn roles_from_text(text: &str) -> Vec<Role> {
+    text.split(',').filter_map(Role::parse).collect()
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: String,
+    pub roles: Vec<Role>,
+    /// The caller's organisation dataset; `None` for registry operators.
+    pub scope: Option<OrgScope>,
+    /// A registry operator (manages organisations, sees no personal data).
+    pub operator: bool,
+}
+
+impl Principal {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// The registry scope, if this principal is an operator.
+    pub fn registry_scope(&self) -> Option<RegistryScope> {
+        self.operator.then(|| RegistryScope::for_operator(self.user_id.clone()))
+    }
+}
+
+/// A user account as shown to administrators (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: String,
+    /// `None` for registry operators.
+    pub org_id: Option<String>,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub operator: bool,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Input for [`Auth::create_user`].
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    /// `None` creates a token-only account.
+    pub password: Option<String>,
+}
+
+/// A freshly issued API token. `token` is the secret: show it once, it is not stored.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub id: String,
+    pub token: String,
+    pub label: String,
+}
+
+/// A token as listed (no secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenInfo {
+    pub id: String,
+    pub user_id: String,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Authentication and account management; obtained from [`Store::auth`].
+#[derive(Debug, Clone, Copy)]
+pub struct Auth<'s> {
+    pub(crate) store: &'s Store,
+}
+
+const USER_COLUMNS: &str = "id, org_id, email, display_name, roles, operator, disabled, created_at, password_hash";
+
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
+    let created_at: String = row.try_get("created_at")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        org_id: row.try_get("org_id")?,
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        roles: roles_from_text(&row.try_get::<String, _>("roles")?),
+        operator: row.try_get::<i64, _>("operator")? != 0,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        created_at: db::parse_timestamp(&created_at, "users")?,
+    })
+}
+
+fn normalise_email(email: &str) -> Result<String> {
+    let email = email.trim().to_lowercase();
+    let ok = email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+    if !ok || email.chars().any(char::is_whitespace) {
+        return Err(StoreError::invalid("email", "is not an email address"));
+    }
+    Ok(email)
+}
+
+impl Auth<'_> {
+    fn argon2(&self) -> Argon2<'static> {
+        let params = if self.store.options.insecure_fast_password_hashing {
+            Params::new(256, 1, 1, None).expect("valid argon2 params")
+        } else {
+            Params::default()
+        };
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    }
+
+    async fn hash_password(&self, password: String) -> Result<String> {
+        if password.chars().count() < MIN_PASSWORD_LEN {
+            return Err(StoreError::invalid("password", format!("must be at least {MIN_PASSWORD_LEN} characters")));
+        }
+        let argon = self.argon2();
+        tokio::task::spawn_blocking(move || {
+            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+            argon.hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+        })
+        .await
+        .map_err(|e| StoreError::Config(format!("password hashing task failed: {e}")))?
+        .map_err(|e| StoreError::Config(format!("password hashing failed: {e}")))
+    }
+
+    /// Verifies on a blocking thread; an absent hash is verified against a dummy so that unknown
+    /// accounts take as long as known ones.
+    async fn verify_password(&self, hash: Option<String>, password: String) -> bool {
+        let argon = self.argon2();
+        let dummy = hash.is_none();
+        tokio::task::spawn_blocking(move || {
+            let hash = hash.unwrap_or_else(|| {
+                let salt = SaltString::encode_b64(b"staff-passport-dummy").expect("salt");
+                argon.hash_password(b"dummy password", &salt).map(|h| h.to_string()).unwrap_or_default()
+            });
+            let ok = PasswordHash::new(&hash)
+                .is_ok_and(|parsed| argon.verify_password(password.as_bytes(), &parsed).is_ok());
+            ok && !dummy
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    /// Creates a user in the scope's organisation. Emails are unique per organisation
+    /// (`Conflict { field: "email" }`).
+    pub async fn create_user(&self, scope: &OrgScope, new: NewUser) -> Result<User> {
+        let email = normalise_email(&new.email)?;
+        if new.roles.is_empty() {
+            return Err(StoreError::invalid("roles", "at least one role is required"));
+        }
+        let hash = match new.password {
+            Some(p) => Some(self.hash_password(p).await?),
+            None => None,
+        };
+        let id = db::new_id();
+        let now = db::now();
+        let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
+        sqlx::query(
+            "INSERT INTO users (id, org_id, email, display_name, roles, operator, password_hash, \
+             disabled, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, 0, $7)",
+        )
+        .bind(&id)
+        .bind(scope.org_id())
+        .bind(&email)
+        .bind(new.display_name.trim())
+        .bind(roles_to_text(&new.roles))
+        .bind(hash)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        let event = Event { action: "user.create", subject_type: "user", subject_id: Some(&id) };
+        audit::append(&mut tx, scope.org_id(), scope.actor(), event).await?;
+        tx.commit().await?;
+        self.get_user(scope, &id).await
+    }
+
+    /// A user of the scope's organisation.
+    pub async fn get_user(&self, scope: &OrgScope, user_id: &str) -> Result<User> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 AND id = $2");
+        let row = sqlx::query(&sql)
+            .bind(scope.org_id())
+            .bind(user_id)
+            .fetch_optional(&self.store.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    /// All users of the scope's organisation, by email.
+    pub async fn list_users(&self, scope: &OrgScope) -> Result<Vec<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 ORDER BY email");
+        let rows = sqlx::query(&sql).bind(scope.org_id()).fetch_all(&self.store.pool).await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    /// Replaces a user's password.
+    pub async fn set_password(&self, scope: &OrgScope, user_id: &str, password: &str) -> Result<()> {
+        let hash = self.hash_password(password.to_owned()).await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $3 WHERE org_id = $1 AND id = $2")
+            .bind(scope.org_id())
+            .bind(user_id)
+            .bind(hash)
+            .execute(&self.store.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Disables (or re-enables) a user; a disabled user's tokens and password stop working.
+    pub async fn set_disabled(&self, scope: &OrgScope, user_id: &str, disabled: bool) -> Result<()> {
+        let done = sqlx::query("UPDATE users SET disabled = $3 WHERE org_id = $1 AND id = $2")
+            .bind(scope.org_id())
+            .bind(user_id)
+            .bind(i64::from(disabled))
+            .execute(&self.store.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Creates a registry operator account (no organisation). Emails are unique among operators.
+    pub async fn create_operator(
+        &self,
+        scope: &RegistryScope,
+        email: &str,
+        display_name: &str,
+        password: Option<&str>,
+    ) -> Result<User> {
+        let email = normalise_email(email)?;
+        let hash = match password {
+            Some(p) => Some(self.hash_password(p.to_owned()).await?),
+            None => None,
+        };
+        let id = db::new_id();
+        let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
+        sqlx::query(
+            "INSERT INTO users (id, org_id, email, display_name, roles, operator, password_hash, \
+             disabled, created_at) VALUES ($1, NULL, $2, $3, '', 1, $4, 0, $5)",
+        )
+        .bind(&id)
+        .bind(&email)
+        .bind(display_name.trim())
+        .bind(hash)
+        .bind(db::now())
+        .execute(&mut *tx)
+        .await?;
+        let event = Event { action: "operator.create", subject_type: "user", subject_id: Some(&id) };
+        audit::append(&mut tx, REGISTRY_CHAIN, scope.actor(), event).await?;
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let row = sqlx::query(&sql).bind(&id).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        user_from_row(&row)
+    }
+
+    /// Issues a new API token for a user of the scope's organisation.
+    pub async fn issue_token(&self, scope: &OrgScope, user_id: &str, label: &str) -> Result<IssuedToken> {
+        self.get_user(scope, user_id).await?;
+        self.insert_token(user_id, label).await
+    }
+
+    /// Issues a new API token for a registry operator.
+    pub async fn issue_operator_token(
+        &self,
+        _scope: &RegistryScope,
+        operator_id: &str,
+        label: &str,
+    ) -> Result<IssuedToken> {
+        let found = sqlx::query("SELECT id FROM users WHERE id = $1 AND operator = 1")
+            .bind(operator_id)
+            .fetch_optional(&self.store.pool)
+            .await?;
+        if found.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        self.insert_token(operator_id, label).await
+    }
+
+    async fn insert_token(&self, user_id: &str, label: &str) -> Result<IssuedToken> {
+        let mut secret = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut secret);
+        let token = format!("{TOKEN_PREFIX}{}", hex::encode(secret));
+        let id = db::new_id();
+        sqlx::query(
+            "INSERT INTO api_tokens (id, user_id, token_hash, label, created_at, revoked_at) \
+             VALUES ($1, $2, $3, $4, $5, NULL)",
+        )
+        .bind(&id)
+        .bind(user_id)
+        .bind(token_hash(&token))
+        .bind(label)
+        .bind(db::now())
+        .execute(&self.store.pool)
+        .await?;
+        Ok(IssuedToken { id, token, label: label.to_owned() })
+    }
+
+    /// Tokens of a user of the scope's organisation.
+    pub async fn list_tokens(&self, scope: &OrgScope, user_id: &str) -> Result<Vec<TokenInfo>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.user_id, t.label, t.created_at, t.revoked_at FROM api_tokens t \
+             JOIN users u ON u.id = t.user_id WHERE u.org_id = $1 AND t.user_id = $2 \
+             ORDER BY t.created_at",
+        )
+        .bind(scope.org_id())
+        .bind(user_id)
+        .fetch_all(&self.store.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let created: String = row.try_get("created_at")?;
+                let revoked: Option<String> = row.try_get("revoked_at")?;
+                Ok(TokenInfo {
+                    id: row.try_get("id")?,
+                    user_id: row.try_get("user_id")?,
+                    label: row.try_get("label")?,
+                    created_at: db::parse_timestamp(&created, "api_tokens")?,
+                    revoked_at: revoked.map(|r| db::parse_timestamp(&r, "api_tokens")).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a token of any user of the scope's organisation.
+    pub async fn revoke_token(&self, scope: &OrgScope, token_id: &str) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $3 WHERE id = $2 AND revoked_at IS NULL AND \
+             user_id IN (SELECT id FROM users WHERE org_id = $1)",
+        )
+        .bind(scope.org_id())
+        .bind(token_id)
+        .bind(db::now())
+        .execute(&self.store.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Revokes an operator's token.
+    pub async fn revoke_operator_token(&self, _scope: &RegistryScope, token_id: &str) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND \
+             user_id IN (SELECT id FROM users WHERE operator = 1)",
+        )
+        .bind(token_id)
+        .bind(db::now())
+        .execute(&self.store.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Resolves a bearer token. Unknown, revoked, malformed tokens, disabled users and suspended
+    /// organisations all give `Unauthenticated`.
+    pub async fn authenticate_token(&self, token: &str) -> Result<Principal> {
+        let token = token.trim();
+        if !token.starts_with(TOKEN_PREFIX) || token.len() != TOKEN_PREFIX.len() + 64 {
+            return Err(StoreError::Unauthenticated);
+        }
+        let row = sqlx::query(
+            "SELECT u.id, u.org_id, u.roles, u.operator, o.status FROM api_tokens t \
+             JOIN users u ON u.id = t.user_id LEFT JOIN organisations o ON o.id = u.org_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
+        )
+        .bind(token_hash(token))
+        .fetch_optional(&self.store.pool)
+        .await?
+        .ok_or(StoreError::Unauthenticated)?;
+        principal_from_row(&row)
+    }
+
+    /// Password login of an organisation user, identified by organisation ODS code and email.
+    pub async fn login(&self, ods: &str, email: &str, password: &str) -> Result<Principal> {
+        let email = email.trim().to_lowercase();
+        let row = sqlx::query(
+            "SELECT u.id, u.org_id, u.roles, u.operator, o.status, u.password_hash FROM users u \
+             JOIN organisations o ON o.id = u.org_id \
+             WHERE o.ods_code = $1 AND u.email = $2 AND u.disabled = 0",
+        )
+        .bind(ods.trim().to_uppercase())
+        .bind(&email)
+        .fetch_optional(&self.store.pool)
+        .await?;
+        self.check_login(row, password).await
+    }
+
+    /// Password login of a registry operator.
+    pub async fn operator_login(&self, email: &str, password: &str) -> Result<Principal> {
+        let row = sqlx::query(
+            "SELECT u.id, u.org_id, u.roles, u.operator, CAST(NULL AS TEXT) AS status, u.password_hash \
+             FROM users u WHERE u.org_id IS NULL AND u.operator = 1 AND u.email = $1 \
+             AND u.disabled = 0",
+        )
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(&self.store.pool)
+        .await?;
+        self.check_login(row, password).await
+    }
+
+    async fn check_login(&self, row: Option<sqlx::any::AnyRow>, password: &str) -> Result<Principal> {
+        let hash: Option<String> = match &row {
+            Some(row) => row.try_get("password_hash")?,
+            None => None,
+        };
+        if !self.verify_password(hash, password.to_owned()).await {
+            return Err(StoreError::Unauthenticated);
+        }
+        principal_from_row(&row.ok_or(StoreError::Unauthenticated)?)
+    }
+}
+
+fn principal_from_row(row: &sqlx::any::AnyRow) -> Result<Principal> {
+    let user_id: String = row.try_get("id")?;
+    let org_id: Option<String> = row.try_get("org_id")?;
+    let operator = row.try_get::<i64, _>("operator")? != 0;
+    let status: Option<String> = row.try_get("status")?;
+    if org_id.is_some() && status.as_deref() != Some(crate::registry::OrgStatus::Active.as_str()) {
+        return Err(StoreError::Unauthenticated);
+    }
+    Ok(Principal {
+        roles: roles_from_text(&row.try_get::<String, _>("roles")?),
+        scope: org_id.map(|org| OrgScope::for_user(org, user_id.clone())),
+        operator,
+        user_id,
+    })
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_text() {
+        let roles = vec![Role::Admin, Role::OccupationalHealth];
+        assert_eq!(roles_from_text(&roles_to_text(&roles)), roles);
+        assert!(roles_from_text("").is_empty());
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(normalise_email(" A.B@NHS.net ").unwrap(), "a.b@nhs.net");
+        assert!(normalise_email("nobody").is_err());
+        assert!(normalise_email("a b@nhs.net").is_err());
+    }
+}

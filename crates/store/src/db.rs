@@ -1,0 +1,165 @@
+//! Connecting, configuring and migrating the database; shared SQL helpers.
+//!
+//! **Why `AnyPool`.** The repository code is written once against sqlx's `Any` driver: every query
+//! uses `$1` placeholders (accepted by both SQLite and PostgreSQL) and only portable types (TEXT,
+//! BIGINT/INTEGER), so there is exactly one code path to test and to keep correct. An enum over two
+//! typed pools would double every query or force generic bounds over `sqlx::Database` through the
+//! whole crate. What `Any` costs us (no compile-time checked queries, values converted through
+//! `AnyValue`) is small next to that. Dialect differences are confined here: how a transaction
+//! begins (SQLite needs `BEGIN IMMEDIATE` because every request appends to the audit log, and a
+//! deferred read transaction that later writes fails with `SQLITE_BUSY_SNAPSHOT` under
+//! concurrency), the SQLite pragmas, and the separate migration folders.
+//!
+//! This module must not know about records or tenancy.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Connection, Executor};
+
+use crate::error::{Result, StoreError};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Tunables that are not part of the URL.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// Use minimal argon2id parameters. Only for tests and demos: such hashes are cheap to brute
+    /// force. Hashes carry their own parameters, so verifying works whatever was used to create them.
+    pub insecure_fast_password_hashing: bool,
+    /// Pool size; defaults to 8 (PostgreSQL) or 4 (SQLite, where writers serialise anyway).
+    pub max_connections: Option<u32>,
+}
+
+/// Opens the pool for `url`, refusing unknown schemes, and applies migrations.
+pub(crate) async fn open(url: &str, options: &StoreOptions) -> Result<(AnyPool, Backend)> {
+    sqlx::any::install_default_drivers();
+    let backend = if url.starts_with("sqlite:") {
+        Backend::Sqlite
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Backend::Postgres
+    } else {
+        let scheme = url.split(':').next().unwrap_or(url);
+        return Err(StoreError::Config(format!(
+            "unsupported database URL scheme `{scheme}:` (use sqlite://path or postgres://…)"
+        )));
+    };
+    let pool = match backend {
+        Backend::Sqlite => open_sqlite(url, options).await?,
+        Backend::Postgres => {
+            let pool = AnyPoolOptions::new()
+                .max_connections(options.max_connections.unwrap_or(8))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            POSTGRES_MIGRATIONS.run(&pool).await?;
+            pool
+        }
+    };
+    Ok((pool, backend))
+}
+
+async fn open_sqlite(url: &str, options: &StoreOptions) -> Result<AnyPool> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let memory = path == ":memory:" || path.is_empty() || query.contains("mode=memory");
+    let url = if memory {
+        url.to_owned()
+    } else {
+        // A mistyped directory is refused instead of silently starting an empty database elsewhere;
+        // the file itself is created on first run.
+        let parent = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(dir) = parent
+            && !dir.is_dir()
+        {
+            return Err(StoreError::Config(format!("SQLite directory `{}` does not exist", dir.display())));
+        }
+        let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+        if !params.iter().any(|p| p.starts_with("mode=")) {
+            params.push("mode=rwc");
+        }
+        let url = format!("sqlite://{path}?{}", params.join("&"));
+        // WAL is a property of the file: set it once, on a private connection, before pooling.
+        let opts =
+            sqlx::sqlite::SqliteConnectOptions::from_str(&url)?.journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+        let conn = sqlx::sqlite::SqliteConnection::connect_with(&opts).await?;
+        conn.close().await?;
+        url
+    };
+    let connect = AnyConnectOptions::from_str(&url)?;
+    let pool = AnyPoolOptions::new()
+        // An in-memory database exists per connection: keep exactly one.
+        .max_connections(if memory { 1 } else { options.max_connections.unwrap_or(4) })
+        .min_connections(if memory { 1 } else { 0 })
+        .idle_timeout(if memory { None } else { Some(Duration::from_secs(600)) })
+        .max_lifetime(if memory { None } else { Some(Duration::from_secs(3600)) })
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = 10000;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .connect_with(connect)
+        .await?;
+    SQLITE_MIGRATIONS.run(&pool).await?;
+    Ok(pool)
+}
+
+/// Begins a transaction that will write (every audited call writes): `BEGIN IMMEDIATE` on SQLite so
+/// the write lock is taken up front and waited for with the busy timeout.
+pub(crate) async fn begin(pool: &AnyPool, backend: Backend) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    Ok(match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    })
+}
+
+/// Now as stored: RFC 3339, UTC, fixed microsecond width so text order is time order.
+pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub(crate) fn now() -> String {
+    timestamp(Utc::now())
+}
+
+pub(crate) fn parse_timestamp(s: &str, table: &'static str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt { table, reason: format!("timestamp {s:?}: {e}") })
+}
+
+/// Dates as stored: ISO `YYYY-MM-DD`.
+pub(crate) fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Serialises a domain value for a `doc` column.
+pub(crate) fn to_doc<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt { table: "(encode)", reason: e.to_string() })
+}
+
+/// Reads a `doc` column back into its domain type.
+pub(crate) fn from_doc<T: serde::de::DeserializeOwned>(doc: &str, table: &'static str) -> Result<T> {
+    serde_json::from_str(doc).map_err(|e| StoreError::Corrupt { table, reason: e.to_string() })
+}

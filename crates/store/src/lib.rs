@@ -1,0 +1,94 @@
+//! Persistence for Staff Passport: one repository layer over SQLite (embedded default) and
+//! PostgreSQL, per-organisation private datasets, the hash-chained audit log, and authentication.
+//!
+//! Entry points, all from a [`Store`]:
+//! - [`Store::auth`] → [`Auth`]: users, passwords, API tokens; produces [`Principal`]s and with them
+//!   the [`OrgScope`] every personal-data call needs.
+//! - [`Store::registry`] → [`Registry`]: organisations (registry operators).
+//! - [`Store::dataset`] → [`Dataset`]: one organisation's people and their records, every call
+//!   audited in the same transaction.
+//! - [`Store::verify_audit`]: recompute every audit chain.
+//!
+//! The store knows nothing of HTTP; it validates nothing the domain's parsers already guarantee,
+//! but it enforces tenancy, uniqueness and the domain's state-transition rules.
+
+mod audit;
+mod auth;
+mod dataset;
+mod db;
+mod error;
+mod page;
+mod registry;
+mod scope;
+pub mod testing;
+
+use std::sync::Arc;
+
+use sqlx::AnyPool;
+
+pub use audit::{AuditEntry, AuditFault, AuditReport, REGISTRY_CHAIN};
+pub use auth::{Auth, IssuedToken, NewUser, Principal, Role, TOKEN_PREFIX, TokenInfo, User};
+pub use dataset::{Dataset, Record};
+pub use db::{Backend, StoreOptions};
+pub use error::{Result, StoreError};
+pub use page::{MAX_PAGE, Page, PageOf};
+pub use registry::{OrgStatus, Organisation, Registry};
+pub use scope::{Actor, OrgScope, Provenance, RegistryScope, Source};
+
+/// A connection pool plus the backend it talks to. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    options: Arc<StoreOptions>,
+}
+
+impl Store {
+    /// Connects to `sqlite://path` (file created on first run, WAL), `sqlite::memory:` or
+    /// `postgres://…`, and applies migrations. Any other scheme is refused, naming it.
+    pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, StoreOptions::default()).await
+    }
+
+    /// [`Store::connect`] with explicit options.
+    pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Store> {
+        let (pool, backend) = db::open(url, &options).await?;
+        tracing::info!(?backend, "store connected and migrated");
+        Ok(Store { pool, backend, options: Arc::new(options) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Users, passwords, tokens.
+    pub fn auth(&self) -> Auth<'_> {
+        Auth { store: self }
+    }
+
+    /// The registry of organisations.
+    pub fn registry(&self) -> Registry<'_> {
+        Registry { store: self }
+    }
+
+    /// One organisation's private dataset, acting as the scope's actor.
+    pub fn dataset<'s>(&'s self, scope: &'s OrgScope) -> Dataset<'s> {
+        Dataset { store: self, scope }
+    }
+
+    /// Recomputes every audit chain; names the first bad entry.
+    pub async fn verify_audit(&self) -> Result<AuditReport> {
+        audit::verify(&self.pool).await
+    }
+
+    /// The raw pool, for operator tooling (backup, benchmarks) and tests that tamper with rows on
+    /// purpose. Queries through it bypass tenancy and audit.
+    pub fn raw_pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes all connections.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,11 @@
+//! Store integration tests: one binary, each test run once per backend (SQLite always, PostgreSQL
+//! when `PASSPORT_TEST_DATABASE_URL` is set) on a fresh database of its own.
+
+mod audit;
+mod auth;
+mod common;
+mod connect;
+mod people;
+// mod records;
+mod registry;
+mod scoping;
