@@ -15,7 +15,6 @@ use super::{Dataset, PROVENANCE_COLUMNS, Record, provenance_from_row, provenance
 use crate::audit::Event;
 use crate::db;
 use crate::error::{Result, StoreError};
-use crate::registry::enum_text;
 
 /// A kind of per-person record stored in its own table.
 pub(crate) trait ChildKind: Serialize + DeserializeOwned + Clone + Send + Sync {
@@ -32,11 +31,7 @@ impl ChildKind for EmploymentCheck {
     const NOUN: &'static str = "employment_check";
     const INDEXED: &'static [&'static str] = &["kind", "completed_on", "expires_on"];
     fn index_values(&self) -> Result<Vec<Option<String>>> {
-        Ok(vec![
-            Some(enum_text(&self.kind())?),
-            Some(db::date(self.completed_on)),
-            self.expires_on().map(db::date),
-        ])
+        Ok(vec![Some(self.kind().key().to_owned()), self.completed_on.map(db::date), self.expires_on().map(db::date)])
     }
 }
 
@@ -45,11 +40,7 @@ impl ChildKind for Competence {
     const NOUN: &'static str = "competence";
     const INDEXED: &'static [&'static str] = &["competence_key", "completed_on", "expires_on"];
     fn index_values(&self) -> Result<Vec<Option<String>>> {
-        Ok(vec![
-            Some(self.competence.key()),
-            Some(db::date(self.completed_on)),
-            self.expires_on().map(db::date),
-        ])
+        Ok(vec![Some(self.competence.key()), Some(db::date(self.completed_on)), self.expires_on().map(db::date)])
     }
 }
 
@@ -58,7 +49,7 @@ impl ChildKind for Immunisation {
     const NOUN: &'static str = "immunisation";
     const INDEXED: &'static [&'static str] = &["antigen"];
     fn index_values(&self) -> Result<Vec<Option<String>>> {
-        Ok(vec![Some(enum_text(&self.antigen())?)])
+        Ok(vec![Some(self.antigen().key().to_owned())])
     }
 }
 
@@ -77,11 +68,7 @@ pub(crate) fn child_select<T: ChildKind>() -> String {
 }
 
 impl Dataset<'_> {
-    pub(crate) async fn insert_child<T: ChildKind>(
-        &self,
-        person_id: &str,
-        value: &T,
-    ) -> Result<Record<T>> {
+    pub(crate) async fn insert_child<T: ChildKind>(&self, person_id: &str, value: &T) -> Result<Record<T>> {
         let id = db::new_id();
         let stamp = self.stamp();
         let indexed = value.index_values()?;
@@ -123,12 +110,8 @@ impl Dataset<'_> {
     pub(crate) async fn get_child<T: ChildKind>(&self, id: &str) -> Result<Record<T>> {
         let sql = format!("{} WHERE org_id = $1 AND id = $2", child_select::<T>());
         let mut tx = self.begin().await?;
-        let row = sqlx::query(&sql)
-            .bind(self.org())
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row =
+            sqlx::query(&sql).bind(self.org()).bind(id).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
         let record = child_from_row::<T>(&row)?;
         let action = format!("{}.read", T::NOUN);
         let person = record.person_id.clone().unwrap_or_default();
@@ -138,17 +121,10 @@ impl Dataset<'_> {
     }
 
     pub(crate) async fn list_children<T: ChildKind>(&self, person_id: &str) -> Result<Vec<Record<T>>> {
-        let sql = format!(
-            "{} WHERE org_id = $1 AND person_id = $2 ORDER BY recorded_at, id",
-            child_select::<T>()
-        );
+        let sql = format!("{} WHERE org_id = $1 AND person_id = $2 ORDER BY recorded_at, id", child_select::<T>());
         let mut tx = self.begin().await?;
         self.require_person(&mut tx, person_id).await?;
-        let rows = sqlx::query(&sql)
-            .bind(self.org())
-            .bind(person_id)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows = sqlx::query(&sql).bind(self.org()).bind(person_id).fetch_all(&mut *tx).await?;
         let records = rows.iter().map(child_from_row::<T>).collect::<Result<Vec<_>>>()?;
         let action = format!("{}.list", T::NOUN);
         self.audit(&mut tx, Event::person(&action, person_id)).await?;
@@ -158,11 +134,7 @@ impl Dataset<'_> {
 
     pub(crate) async fn replace_child<T: ChildKind>(&self, id: &str, value: &T) -> Result<Record<T>> {
         let stamp = self.stamp();
-        let sets: Vec<String> = T::INDEXED
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c} = ${}", i + 9))
-            .collect();
+        let sets: Vec<String> = T::INDEXED.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 9)).collect();
         let sql = format!(
             "UPDATE {} SET doc = $3, recorded_by = $4, recorded_at = $5, source = $6, \
              source_ods = $7, updated_at = $8, {} WHERE org_id = $1 AND id = $2 RETURNING person_id",
@@ -196,17 +168,10 @@ impl Dataset<'_> {
     }
 
     pub(crate) async fn delete_child<T: ChildKind>(&self, id: &str) -> Result<()> {
-        let sql = format!(
-            "DELETE FROM {} WHERE org_id = $1 AND id = $2 RETURNING person_id",
-            T::TABLE
-        );
+        let sql = format!("DELETE FROM {} WHERE org_id = $1 AND id = $2 RETURNING person_id", T::TABLE);
         let mut tx = self.begin().await?;
-        let row = sqlx::query(&sql)
-            .bind(self.org())
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row =
+            sqlx::query(&sql).bind(self.org()).bind(id).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
         let person_id: String = row.try_get(0)?;
         let action = format!("{}.delete", T::NOUN);
         self.audit(&mut tx, Event::person(&action, &person_id)).await?;

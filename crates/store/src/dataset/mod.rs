@@ -7,9 +7,10 @@
 //! the dataset. Record values are stored as JSON documents of the domain types next to the
 //! columns we index and query on.
 
-// mod assignments;
-// mod children;
+mod assignments;
+mod children;
 // mod compliance;
+mod oh;
 mod people;
 // mod requirements;
 

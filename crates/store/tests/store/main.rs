@@ -6,6 +6,6 @@ mod auth;
 mod common;
 mod connect;
 mod people;
-// mod records;
+mod records;
 mod registry;
 mod scoping;
