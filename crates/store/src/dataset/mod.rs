@@ -9,10 +9,10 @@
 
 mod assignments;
 mod children;
-// mod compliance;
+mod compliance;
 mod oh;
 mod people;
-// mod requirements;
+mod requirements;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod common;
+mod compliance;
 mod connect;
 mod people;
 mod records;

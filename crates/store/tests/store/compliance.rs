@@ -1,0 +1,119 @@
+//! Compliance inputs and role requirements.
+
+use domain::compliance::{ComplianceStatus, evaluate};
+use domain::cstf::{Catalogue, CompetenceRef, CstfSubject};
+use domain::requirements::{CompetenceRequirement, RoleRequirements};
+use store::testing::each_backend;
+use store::{Page, StoreError};
+
+use crate::common::*;
+
+fn role(code: &str) -> RoleRequirements {
+    RoleRequirements {
+        role_code: code.to_owned(),
+        title: "Staff nurse".to_owned(),
+        checks: vec![],
+        competences: vec![CompetenceRequirement { competence: CompetenceRef::cstf(CstfSubject::FireSafety, 1) }],
+        immunisations: vec![],
+        epp_required: false,
+    }
+}
+
+#[tokio::test]
+async fn role_requirements_are_put_replaced_listed_and_deleted() {
+    each_backend(|store| async move {
+        let (_, a) = org(&store, "RJ1").await;
+        let (_, b) = org(&store, "RRK").await;
+        let ds = store.dataset(&a);
+        ds.put_role_requirements(&role("NUR-B5")).await.unwrap();
+        let mut changed = role("NUR-B5");
+        changed.title = "Senior staff nurse".to_owned();
+        ds.put_role_requirements(&changed).await.unwrap();
+        ds.put_role_requirements(&role("HCA-B3")).await.unwrap();
+        assert_eq!(ds.get_role_requirements("NUR-B5").await.unwrap().value, changed);
+        let page = ds.list_role_requirements(&Page::first(1)).await.unwrap();
+        assert_eq!(page.items[0].id, "HCA-B3");
+        let rest = ds.list_role_requirements(&Page { after: page.next, limit: 10 }).await.unwrap();
+        assert_eq!(rest.items.len(), 1);
+        assert_eq!(ds.all_role_requirements().await.unwrap().len(), 2);
+
+        let ds_b = store.dataset(&b);
+        assert!(matches!(ds_b.get_role_requirements("NUR-B5").await, Err(StoreError::NotFound)));
+        assert!(ds_b.all_role_requirements().await.unwrap().is_empty());
+        assert!(matches!(ds_b.delete_role_requirements("NUR-B5").await, Err(StoreError::NotFound)));
+
+        ds.delete_role_requirements("NUR-B5").await.unwrap();
+        assert!(matches!(ds.get_role_requirements("NUR-B5").await, Err(StoreError::NotFound)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn person_record_carries_every_record_and_evaluates() {
+    each_backend(|store| async move {
+        let (_, a) = org(&store, "RJ1").await;
+        let ds = store.dataset(&a);
+        let p = ds.create_person(&person(1)).await.unwrap();
+        ds.add_assignment(&p.id, &applicant("NUR-B5")).await.unwrap();
+        ds.add_check(&p.id, &dbs_check("2025-01-10")).await.unwrap();
+        ds.add_competence(&p.id, &fire_safety("2025-03-01")).await.unwrap();
+        ds.add_immunisation(&p.id, &flu_vaccine("2025-10-01")).await.unwrap();
+        ds.set_oh_clearance(&p.id, &oh_clearance("2025-01-01")).await.unwrap();
+
+        let rec = ds.person_record(&p.id).await.unwrap();
+        assert_eq!(rec.id, p.id);
+        let r = &rec.value;
+        assert_eq!(r.person, person(1));
+        assert_eq!((r.assignments.len(), r.checks.len(), r.competences.len(), r.immunisations.len()), (1, 1, 1, 1));
+        assert_eq!(r.oh_clearance, Some(oh_clearance("2025-01-01")));
+
+        let result = evaluate(r, &role("NUR-B5"), &Catalogue::national(), date("2025-06-01"), 30);
+        assert_eq!(result.overall, ComplianceStatus::Met);
+
+        let (_, b) = org(&store, "RRK").await;
+        assert!(matches!(store.dataset(&b).person_record(&p.id).await, Err(StoreError::NotFound)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn person_records_page_through_the_whole_dataset_with_their_own_records() {
+    each_backend(|store| async move {
+        let (_, a) = org(&store, "RJ1").await;
+        let (_, b) = org(&store, "RRK").await;
+        let ds = store.dataset(&a);
+        let mut ids = vec![];
+        for n in 0..5u32 {
+            let p = ds.create_person(&person(n)).await.unwrap();
+            for _ in 0..n {
+                ds.add_competence(&p.id, &fire_safety("2025-03-01")).await.unwrap();
+            }
+            if n % 2 == 0 {
+                ds.set_oh_clearance(&p.id, &oh_clearance("2025-01-01")).await.unwrap();
+            }
+            ids.push((p.id, n));
+        }
+        // Another organisation's people never appear.
+        let other = store.dataset(&b).create_person(&person(7)).await.unwrap();
+        store.dataset(&b).add_competence(&other.id, &fire_safety("2025-03-01")).await.unwrap();
+
+        let mut seen = vec![];
+        let mut page = Page::first(2);
+        loop {
+            let got = ds.person_records(&page).await.unwrap();
+            seen.extend(got.items);
+            match got.next {
+                Some(next) => page.after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 5);
+        for rec in &seen {
+            let n = ids.iter().find(|(id, _)| *id == rec.id).expect("own person").1;
+            assert_eq!(rec.value.person, person(n));
+            assert_eq!(rec.value.competences.len(), n as usize);
+            assert_eq!(rec.value.oh_clearance.is_some(), n % 2 == 0);
+        }
+    })
+    .await;
+}
