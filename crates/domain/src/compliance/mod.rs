@@ -1,0 +1,128 @@
+//! Compliance: how a person's record stands against a role's requirements, and the
+//! organisation-wide summary.
+//!
+//! [`evaluate`] gives one [`RequirementResult`] per requirement, each met, due soon, expired or
+//! missing, with a reason a person can act on. It is pure and cheap (no look-ups beyond the
+//! person's own records and the catalogue's constant-time table), because it runs for every person
+//! in an organisation at once. Stable requirement ids: `check:criminal_record`,
+//! `competence:cstf:fire_safety:1`, `competence:local:SHARPS-1`, `immunisation:hepatitis_b`, `epp`.
+
+mod rules;
+mod summary;
+
+pub use summary::{NonCompliantPerson, OrgSummary, StatusCounts};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::assignment::Assignment;
+use crate::checks::EmploymentCheck;
+use crate::cstf::{Catalogue, Competence};
+use crate::immunisation::{Immunisation, OhClearance};
+use crate::person::Person;
+use crate::requirements::RoleRequirements;
+
+/// Where one requirement stands. Ordered from best to worst, so the overall status is the maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplianceStatus {
+    Met,
+    /// Met today, but expires within the caller's window.
+    DueSoon,
+    /// Was met, and has expired.
+    Expired,
+    /// Never met, or the evidence does not reach the required level.
+    Missing,
+}
+
+impl ComplianceStatus {
+    /// Met or due soon: the person may work in the role today.
+    pub fn is_compliant(self) -> bool {
+        matches!(self, ComplianceStatus::Met | ComplianceStatus::DueSoon)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplianceStatus::Met => "met",
+            ComplianceStatus::DueSoon => "due_soon",
+            ComplianceStatus::Expired => "expired",
+            ComplianceStatus::Missing => "missing",
+        }
+    }
+}
+
+/// The outcome for one requirement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RequirementResult {
+    /// Stable id, e.g. `check:criminal_record`.
+    pub requirement: String,
+    /// Human label, e.g. "Criminal record (DBS) check".
+    pub label: String,
+    pub status: ComplianceStatus,
+    /// Last day the evidence counts, when it expires.
+    pub expires_on: Option<NaiveDate>,
+    /// Why, e.g. "DBS level standard is below the required enhanced_adults".
+    pub reason: String,
+}
+
+/// A person's compliance with one role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PersonCompliance {
+    /// The worst item status; `met` when the role requires nothing.
+    pub overall: ComplianceStatus,
+    pub items: Vec<RequirementResult>,
+}
+
+impl PersonCompliance {
+    pub fn is_compliant(&self) -> bool {
+        self.overall.is_compliant()
+    }
+
+    /// Items that stop the person working in the role.
+    pub fn gaps(&self) -> impl Iterator<Item = &RequirementResult> {
+        self.items.iter().filter(|i| !i.status.is_compliant())
+    }
+}
+
+/// Everything compliance looks at for one person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonRecord {
+    pub person: Person,
+    #[serde(default)]
+    pub assignments: Vec<Assignment>,
+    #[serde(default)]
+    pub checks: Vec<EmploymentCheck>,
+    #[serde(default)]
+    pub competences: Vec<Competence>,
+    #[serde(default)]
+    pub immunisations: Vec<Immunisation>,
+    #[serde(default)]
+    pub oh_clearance: Option<OhClearance>,
+}
+
+/// Evaluates `record` against `role` on `today`; anything expiring within `due_within_days`
+/// days (inclusive) is due soon.
+pub fn evaluate(
+    record: &PersonRecord,
+    role: &RoleRequirements,
+    catalogue: &Catalogue,
+    today: NaiveDate,
+    due_within_days: u32,
+) -> PersonCompliance {
+    let window = rules::Window { today, due_within_days: i64::from(due_within_days) };
+    let size = role.checks.len() + role.competences.len() + role.immunisations.len() + usize::from(role.epp_required);
+    let mut items = Vec::with_capacity(size);
+    items.extend(role.checks.iter().map(|req| rules::check(req, &record.checks, window)));
+    items.extend(role.competences.iter().map(|req| rules::competence(req, &record.competences, catalogue, window)));
+    items.extend(role.immunisations.iter().map(|antigen| rules::immunisation(*antigen, &record.immunisations, window)));
+    if role.epp_required {
+        items.push(rules::epp(record, window));
+    }
+    let overall = items.iter().map(|i| i.status).max().unwrap_or(ComplianceStatus::Met);
+    PersonCompliance { overall, items }
+}
+
+#[cfg(test)]
+mod tests;

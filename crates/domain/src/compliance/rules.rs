@@ -1,0 +1,266 @@
+//! One function per kind of requirement, each turning a person's records into a
+//! [`RequirementResult`]. Date arithmetic and wording live here; `evaluate` only assembles.
+
+use chrono::NaiveDate;
+
+use super::{ComplianceStatus, PersonRecord, RequirementResult};
+use crate::checks::{CheckDetails, CheckKind, CheckOutcome, EmploymentCheck, EppClearance, IdentityRoute};
+use crate::cstf::{Catalogue, Competence, CompetenceRef, add_months};
+use crate::immunisation::{Antigen, Immunisation, assess, season_start};
+use crate::requirements::{CheckRequirement, CompetenceRequirement};
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Window {
+    pub today: NaiveDate,
+    pub due_within_days: i64,
+}
+
+impl Window {
+    /// Status of evidence that counts until `expires_on` (inclusive).
+    fn status(self, expires_on: Option<NaiveDate>) -> ComplianceStatus {
+        match expires_on {
+            None => ComplianceStatus::Met,
+            Some(end) if end < self.today => ComplianceStatus::Expired,
+            Some(end) if (end - self.today).num_days() <= self.due_within_days => ComplianceStatus::DueSoon,
+            Some(_) => ComplianceStatus::Met,
+        }
+    }
+
+    /// ", expires 2027-01-10" / ", expired 2025-01-10" / "".
+    fn expiry_words(self, expires_on: Option<NaiveDate>) -> String {
+        match expires_on {
+            None => String::new(),
+            Some(end) if end < self.today => format!(", expired {end}"),
+            Some(end) => format!(", expires {end}"),
+        }
+    }
+}
+
+/// Evidence that counts, ranked: better status first, then the later expiry (none is latest).
+fn better(a: (ComplianceStatus, Option<NaiveDate>), b: (ComplianceStatus, Option<NaiveDate>)) -> bool {
+    let later = |x: Option<NaiveDate>, y: Option<NaiveDate>| match (x, y) {
+        (None, Some(_)) => true,
+        (Some(x), Some(y)) => x > y,
+        _ => false,
+    };
+    a.0 < b.0 || (a.0 == b.0 && later(a.1, b.1))
+}
+
+fn result(
+    requirement: String,
+    label: String,
+    status: ComplianceStatus,
+    expires_on: Option<NaiveDate>,
+    reason: String,
+) -> RequirementResult {
+    RequirementResult { requirement, label, status, expires_on, reason }
+}
+
+/// Why a clear check still does not meet the requirement, if it does not.
+fn shortfall(req: &CheckRequirement, check: &EmploymentCheck) -> Option<String> {
+    match &check.details {
+        CheckDetails::CriminalRecord(dbs) => req
+            .min_dbs_level
+            .filter(|min| !dbs.level.satisfies(*min))
+            .map(|min| format!("DBS level {} is below the required {}", dbs.level.as_str(), min.as_str())),
+        CheckDetails::Identity(id) => req.min_assurance.filter(|min| id.effective_assurance() < *min).map(|min| {
+            let via = if id.route == IdentityRoute::SmartcardRa {
+                " (smartcard RA check, counted at its stated level)"
+            } else {
+                ""
+            };
+            format!(
+                "identity assurance {}{via} is below the required {}",
+                id.effective_assurance().as_str(),
+                min.as_str()
+            )
+        }),
+        CheckDetails::ProfessionalRegistration(reg) => (!reg.registration.status.may_practise()).then(|| {
+            format!(
+                "{} registration {} is {}",
+                reg.registration.register.label(),
+                reg.registration.number,
+                reg.registration.status.as_str()
+            )
+        }),
+        CheckDetails::WorkHealth(wh) => {
+            (!wh.outcome.is_fit()).then(|| format!("work health outcome is {}", wh.outcome.as_str()))
+        }
+        CheckDetails::RightToWork(_) | CheckDetails::EmploymentHistory(_) => None,
+    }
+}
+
+pub(super) fn check(req: &CheckRequirement, checks: &[EmploymentCheck], w: Window) -> RequirementResult {
+    let label = req.kind.label();
+    let mut best: Option<(&EmploymentCheck, ComplianceStatus, Option<NaiveDate>)> = None;
+    // The most recent check that did not count, and why.
+    let mut refusal: Option<(NaiveDate, String)> = None;
+    let mut in_progress = false;
+    for c in checks.iter().filter(|c| c.kind() == req.kind) {
+        let Some(done) = c.completed_on.filter(|d| *d <= w.today) else {
+            in_progress |= c.outcome == CheckOutcome::InProgress;
+            continue;
+        };
+        let why_not = if c.outcome.is_clear() {
+            shortfall(req, c)
+        } else if c.outcome == CheckOutcome::InProgress {
+            in_progress = true;
+            continue;
+        } else {
+            Some(format!("outcome on {done} was {}", c.outcome.as_str()))
+        };
+        if let Some(why) = why_not {
+            if refusal.as_ref().is_none_or(|(on, _)| done > *on) {
+                refusal = Some((done, why));
+            }
+            continue;
+        }
+        let due = c.due_on(req.max_age_months);
+        let status = w.status(due);
+        if best.is_none_or(|(_, s, e)| better((status, due), (s, e))) {
+            best = Some((c, status, due));
+        }
+    }
+    if let Some((c, status, due)) = best {
+        let done = c.completed_on.unwrap_or(w.today);
+        let reason = format!("{} on {done}{}{}", c.outcome.as_str(), check_summary(c), w.expiry_words(due));
+        return result(req.id(), label.to_owned(), status, due, reason);
+    }
+    let reason = match (refusal, in_progress) {
+        (Some((_, why)), _) => why,
+        (None, true) => "check in progress".to_owned(),
+        (None, false) => format!("no {} recorded", label.to_lowercase()),
+    };
+    result(req.id(), label.to_owned(), ComplianceStatus::Missing, None, reason)
+}
+
+/// A few words on what was found, e.g. " (DBS enhanced_adults)".
+fn check_summary(c: &EmploymentCheck) -> String {
+    match &c.details {
+        CheckDetails::CriminalRecord(d) => format!(" (DBS {})", d.level.as_str()),
+        CheckDetails::Identity(d) => format!(" (assurance {})", d.effective_assurance().as_str()),
+        CheckDetails::ProfessionalRegistration(d) => {
+            format!(" ({} {})", d.registration.register.label(), d.registration.number)
+        }
+        _ => String::new(),
+    }
+}
+
+/// Whether `held` counts towards `wanted`: same CSTF subject at the same or a higher level, or
+/// the same local code.
+fn counts_for(held: &CompetenceRef, wanted: &CompetenceRef) -> bool {
+    match (held, wanted) {
+        (CompetenceRef::Cstf { subject, level }, CompetenceRef::Cstf { subject: want_subject, level: want_level }) => {
+            subject == want_subject && level >= want_level
+        }
+        (CompetenceRef::Local { code, .. }, CompetenceRef::Local { code: want, .. }) => code == want,
+        _ => false,
+    }
+}
+
+/// A higher CSTF level counts for a lower one for as long as the required level's refresher
+/// period runs; a local competence uses its own period.
+pub(super) fn competence(
+    req: &CompetenceRequirement,
+    held: &[Competence],
+    catalogue: &Catalogue,
+    w: Window,
+) -> RequirementResult {
+    let wanted = &req.competence;
+    let refresher = catalogue.refresher_months(wanted);
+    let mut best: Option<(&Competence, ComplianceStatus, Option<NaiveDate>)> = None;
+    for c in held.iter().filter(|c| c.completed_on <= w.today && counts_for(&c.competence, wanted)) {
+        let months = match wanted {
+            CompetenceRef::Cstf { .. } => refresher,
+            CompetenceRef::Local { .. } => catalogue.refresher_months(&c.competence),
+        };
+        let due = months.and_then(|m| add_months(c.completed_on, m));
+        let status = w.status(due);
+        if best.is_none_or(|(_, s, e)| better((status, due), (s, e))) {
+            best = Some((c, status, due));
+        }
+    }
+    let label = wanted.label();
+    let Some((c, status, due)) = best else {
+        let reason = match wanted {
+            CompetenceRef::Cstf { subject, level } if refresher.is_none() => {
+                format!("{} has no level {level}", subject.name())
+            }
+            _ => format!("{label} not completed"),
+        };
+        return result(req.id(), label, ComplianceStatus::Missing, None, reason);
+    };
+    let at_level = match (&c.competence, wanted) {
+        (CompetenceRef::Cstf { level, .. }, CompetenceRef::Cstf { level: want, .. }) if level > want => {
+            format!(" at level {level}")
+        }
+        _ => String::new(),
+    };
+    let reason = format!("completed{at_level} on {}{}", c.completed_on, w.expiry_words(due));
+    result(req.id(), label, status, due, reason)
+}
+
+pub(super) fn immunisation(antigen: Antigen, records: &[Immunisation], w: Window) -> RequirementResult {
+    let id = format!("immunisation:{}", antigen.key());
+    let label = antigen.label().to_owned();
+    let mut best: Option<(ComplianceStatus, Option<NaiveDate>, String)> = None;
+    let mut refusal: Option<String> = None;
+    let mut had_earlier_season = false;
+    for r in records.iter().filter(|r| r.antigen == antigen) {
+        let a = assess(r, w.today);
+        if a.met {
+            let status = w.status(a.expires_on);
+            if best.as_ref().is_none_or(|(s, e, _)| better((status, a.expires_on), (*s, *e))) {
+                best = Some((status, a.expires_on, a.reason));
+            }
+        } else {
+            had_earlier_season |= antigen.is_seasonal() && !r.doses.is_empty();
+            refusal = Some(a.reason);
+        }
+    }
+    if let Some((status, due, reason)) = best {
+        let reason = format!("{reason}{}", w.expiry_words(due));
+        return result(id, label, status, due, reason);
+    }
+    if had_earlier_season {
+        let ended = season_start(w.today).pred_opt();
+        let reason = refusal.unwrap_or_default();
+        return result(id, label, ComplianceStatus::Expired, ended, reason);
+    }
+    let reason = refusal.unwrap_or_else(|| format!("no {} record", antigen.label()));
+    result(id, label, ComplianceStatus::Missing, None, reason)
+}
+
+/// EPP clearance from occupational health, or from a clear work health assessment.
+pub(super) fn epp(record: &PersonRecord, w: Window) -> RequirementResult {
+    let label = "Exposure-prone procedures (EPP) clearance".to_owned();
+    if let Some(oh) = &record.oh_clearance {
+        if oh.epp == EppClearance::Cleared {
+            let status = w.status(oh.review_on);
+            let reason = format!("cleared by occupational health on {}{}", oh.cleared_on, w.expiry_words(oh.review_on));
+            return result("epp".into(), label, status, oh.review_on, reason);
+        }
+        let reason = format!("occupational health recorded EPP as {}", oh.epp.as_str());
+        return result("epp".into(), label, ComplianceStatus::Missing, None, reason);
+    }
+    let from_assessment = record
+        .checks
+        .iter()
+        .filter(|c| c.kind() == CheckKind::WorkHealth && c.outcome.is_clear())
+        .filter_map(|c| match &c.details {
+            CheckDetails::WorkHealth(wh) if wh.epp_clearance == EppClearance::Cleared => Some(wh.assessed_on),
+            _ => None,
+        })
+        .filter(|on| *on <= w.today)
+        .max();
+    match from_assessment {
+        Some(on) => result(
+            "epp".into(),
+            label,
+            ComplianceStatus::Met,
+            None,
+            format!("cleared in the work health assessment on {on}"),
+        ),
+        None => result("epp".into(), label, ComplianceStatus::Missing, None, "no EPP clearance recorded".into()),
+    }
+}
