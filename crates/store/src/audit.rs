@@ -127,6 +127,85 @@ pub(crate) async fn append(conn: &mut AnyConnection, chain: &str, actor: &Actor,
     Ok(seq)
 }
 
+/// Appends many entries to `chain` at once (bulk import): one head update and multi-row inserts
+/// instead of three statements per entry. The chain is identical to appending one by one.
+pub(crate) async fn append_many(
+    conn: &mut AnyConnection,
+    chain: &str,
+    actor: &Actor,
+    events: &[Event<'_>],
+) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let n = events.len() as i64;
+    let bump = "UPDATE audit_heads SET seq = seq + $2 WHERE org_id = $1 RETURNING seq, hash";
+    let mut head = sqlx::query(bump).bind(chain).bind(n).fetch_optional(&mut *conn).await?;
+    if head.is_none() {
+        sqlx::query("INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING")
+            .bind(chain)
+            .bind(GENESIS)
+            .execute(&mut *conn)
+            .await?;
+        head = sqlx::query(bump).bind(chain).bind(n).fetch_optional(&mut *conn).await?;
+    }
+    let head = head.ok_or(StoreError::NotFound)?;
+    let last_seq: i64 = head.try_get(0)?;
+    let mut prev_hash: String = head.try_get(1)?;
+    let actor = actor.as_audit_text();
+    let at = db::now();
+    let mut rows = Vec::with_capacity(events.len());
+    for (i, event) in events.iter().enumerate() {
+        let seq = last_seq - n + 1 + i as i64;
+        let hash = entry_hash(chain, seq, &actor, event.action, event.subject_type, event.subject_id, &at, &prev_hash);
+        rows.push((seq, event, std::mem::replace(&mut prev_hash, hash.clone()), hash));
+    }
+    sqlx::query("UPDATE audit_heads SET hash = $2 WHERE org_id = $1")
+        .bind(chain)
+        .bind(&prev_hash)
+        .execute(&mut *conn)
+        .await?;
+    // 9 parameters per row; stay far below every backend's bind limit.
+    for chunk in rows.chunks(1000) {
+        let mut sql = String::from(
+            "INSERT INTO audit_log (org_id, seq, actor, action, subject_type, subject_id, at, prev_hash, hash) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 9;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9
+            ));
+        }
+        let mut q = sqlx::query(&sql);
+        for (seq, event, prev, hash) in chunk {
+            q = q
+                .bind(chain)
+                .bind(*seq)
+                .bind(&actor)
+                .bind(event.action)
+                .bind(event.subject_type)
+                .bind(event.subject_id)
+                .bind(&at)
+                .bind(prev)
+                .bind(hash);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 fn entry_hash(
     org: &str,

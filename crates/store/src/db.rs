@@ -108,8 +108,11 @@ async fn open_sqlite(url: &str, options: &StoreOptions) -> Result<AnyPool> {
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 conn.execute(
+                    // 32 MiB page cache per connection: the working set of an organisation's
+                    // compliance run stays in memory while peak RSS stays well under 1 GiB.
                     "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = 10000;",
+                     PRAGMA busy_timeout = 10000; PRAGMA cache_size = -32768; \
+                     PRAGMA temp_store = MEMORY;",
                 )
                 .await?;
                 Ok(())
@@ -150,8 +153,35 @@ pub(crate) fn date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// A new record id: a UUID with the version 7 layout (48-bit Unix milliseconds, then 74 random
+/// bits), monotonic within this process (RFC 9562 §6.2 method 2: within one millisecond the random
+/// part is incremented). Time-ordered ids keep inserts at the right edge of the `(org_id, id)` and
+/// `(org_id, person_id, …)` B-trees instead of scattering them, which matters when loading
+/// millions of rows, and make "order by id" mean "order of creation"; the random bits keep them
+/// unguessable. (Built by hand: the workspace enables only uuid's `v4` feature.)
 pub(crate) fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+    use rand::RngCore;
+    static LAST: std::sync::Mutex<u128> = std::sync::Mutex::new(0);
+    const RANDOM_BITS: u32 = 74;
+    let millis = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+        & ((1 << 48) - 1);
+    let mut random = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut random);
+    let random = u128::from_le_bytes(random) & ((1u128 << RANDOM_BITS) - 1);
+    let mut value = (u128::from(millis) << RANDOM_BITS) | random;
+    {
+        let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+        if value <= *last {
+            value = *last + 1;
+        }
+        *last = value;
+    }
+    // Spread into the UUID fields: 48-bit time | version 7 | 12 random | variant 10 | 62 random.
+    let time = value >> RANDOM_BITS;
+    let rand_hi = (value >> 62) & 0xfff;
+    let rand_lo = value & ((1u128 << 62) - 1);
+    let bits = (time << 80) | (0x7 << 76) | (rand_hi << 64) | (0b10 << 62) | rand_lo;
+    uuid::Uuid::from_u128(bits).to_string()
 }
 
 /// Serialises a domain value for a `doc` column.
@@ -162,4 +192,18 @@ pub(crate) fn to_doc<T: serde::Serialize>(value: &T) -> Result<String> {
 /// Reads a `doc` column back into its domain type.
 pub(crate) fn from_doc<T: serde::de::DeserializeOwned>(doc: &str, table: &'static str) -> Result<T> {
     serde_json::from_str(doc).map_err(|e| StoreError::Corrupt { table, reason: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ids_are_version_7_and_increase() {
+        let ids: Vec<String> = (0..1000).map(|_| super::new_id()).collect();
+        for pair in ids.windows(2) {
+            assert!(pair[0] < pair[1], "{pair:?}");
+        }
+        let id = uuid::Uuid::parse_str(&ids[0]).unwrap();
+        assert_eq!(id.get_version_num(), 7);
+        assert_eq!(id.get_variant(), uuid::Variant::RFC4122);
+    }
 }

@@ -28,7 +28,7 @@ use sqlx::AnyPool;
 
 pub use audit::{AuditEntry, AuditFault, AuditReport, REGISTRY_CHAIN};
 pub use auth::{Auth, IssuedToken, NewUser, Principal, Role, TOKEN_PREFIX, TokenInfo, User};
-pub use dataset::{Dataset, Record};
+pub use dataset::{Checkpoint, Dataset, ImportBatch, ImportRecord, ImportReport, PersonRef, Record};
 pub use db::{Backend, StoreOptions};
 pub use error::{Result, StoreError};
 pub use page::{MAX_PAGE, Page, PageOf};

@@ -121,7 +121,7 @@ impl Dataset<'_> {
     }
 
     pub(crate) async fn list_children<T: ChildKind>(&self, person_id: &str) -> Result<Vec<Record<T>>> {
-        let sql = format!("{} WHERE org_id = $1 AND person_id = $2 ORDER BY recorded_at, id", child_select::<T>());
+        let sql = format!("{} WHERE org_id = $1 AND person_id = $2 ORDER BY id", child_select::<T>());
         let mut tx = self.begin().await?;
         self.require_person(&mut tx, person_id).await?;
         let rows = sqlx::query(&sql).bind(self.org()).bind(person_id).fetch_all(&mut *tx).await?;

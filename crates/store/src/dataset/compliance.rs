@@ -121,7 +121,7 @@ impl Dataset<'_> {
         first: &str,
         last: &str,
     ) -> Result<Vec<sqlx::any::AnyRow>> {
-        let order = if table == "oh_clearances" { "person_id" } else { "person_id, recorded_at, id" };
+        let order = if table == "oh_clearances" { "person_id" } else { "person_id, id" };
         let sql = format!(
             "SELECT person_id, doc FROM {table} WHERE org_id = $1 AND person_id >= $2 AND person_id <= $3 \
              ORDER BY {order}"

@@ -10,6 +10,7 @@
 mod assignments;
 mod children;
 mod compliance;
+mod import;
 mod oh;
 mod people;
 mod requirements;
@@ -19,11 +20,13 @@ use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
 use crate::Store;
+
 use crate::audit::{self, AuditEntry, Event};
 use crate::db;
 use crate::error::{Result, StoreError};
 use crate::page::{Page, PageOf};
 use crate::scope::{OrgScope, Provenance, Source};
+pub use import::{Checkpoint, ImportBatch, ImportRecord, ImportReport, PersonRef};
 
 /// A stored value with its store id and provenance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
