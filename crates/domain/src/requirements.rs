@@ -38,7 +38,7 @@ impl CheckRequirement {
 
     /// Stable id in compliance results: `check:criminal_record`.
     pub fn id(&self) -> String {
-        format!("check:{}", self.kind.key())
+        self.kind.requirement_id().to_owned()
     }
 }
 

@@ -69,6 +69,18 @@ impl CheckKind {
         }
     }
 
+    /// Stable id of the requirement in compliance results: `check:criminal_record`.
+    pub fn requirement_id(self) -> &'static str {
+        match self {
+            CheckKind::Identity => "check:identity",
+            CheckKind::RightToWork => "check:right_to_work",
+            CheckKind::ProfessionalRegistration => "check:professional_registration",
+            CheckKind::EmploymentHistory => "check:employment_history",
+            CheckKind::CriminalRecord => "check:criminal_record",
+            CheckKind::WorkHealth => "check:work_health",
+        }
+    }
+
     /// Human label.
     pub fn label(self) -> &'static str {
         match self {

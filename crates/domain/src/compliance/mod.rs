@@ -12,6 +12,8 @@ mod summary;
 
 pub use summary::{NonCompliantPerson, OrgSummary, StatusCounts};
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -55,10 +57,13 @@ impl ComplianceStatus {
 /// The outcome for one requirement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RequirementResult {
-    /// Stable id, e.g. `check:criminal_record`.
-    pub requirement: String,
+    /// Stable id, e.g. `check:criminal_record`. (`Cow` so that evaluating thousands of people
+    /// does not allocate the same static ids over and over; it reads as a `&str`.)
+    #[schema(value_type = String)]
+    pub requirement: Cow<'static, str>,
     /// Human label, e.g. "Criminal record (DBS) check".
-    pub label: String,
+    #[schema(value_type = String)]
+    pub label: Cow<'static, str>,
     pub status: ComplianceStatus,
     /// Last day the evidence counts, when it expires.
     pub expires_on: Option<NaiveDate>,

@@ -1,11 +1,18 @@
 //! One function per kind of requirement, each turning a person's records into a
 //! [`RequirementResult`]. Date arithmetic and wording live here; `evaluate` only assembles.
+//!
+//! Compliance runs for every person in an organisation at once, so each result costs one
+//! allocation (its reason): ids and labels are borrowed from static tables wherever possible.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 
 use super::{ComplianceStatus, PersonRecord, RequirementResult};
 use crate::checks::{CheckDetails, CheckKind, CheckOutcome, EmploymentCheck, EppClearance, IdentityRoute};
-use crate::cstf::{Catalogue, Competence, CompetenceRef, add_months};
+use crate::cstf::{CSTF_TABLE, Catalogue, Competence, CompetenceRef, CstfSubject, add_months};
 use crate::immunisation::{Antigen, Immunisation, assess, season_start};
 use crate::requirements::{CheckRequirement, CompetenceRequirement};
 
@@ -26,29 +33,30 @@ impl Window {
         }
     }
 
-    /// ", expires 2027-01-10" / ", expired 2025-01-10" / "".
-    fn expiry_words(self, expires_on: Option<NaiveDate>) -> String {
-        match expires_on {
-            None => String::new(),
-            Some(end) if end < self.today => format!(", expired {end}"),
-            Some(end) => format!(", expires {end}"),
-        }
+    /// Appends ", expires 2027-01-10" or ", expired 2025-01-10".
+    fn push_expiry(self, reason: &mut String, expires_on: Option<NaiveDate>) {
+        // Writing to a String cannot fail.
+        let _ = match expires_on {
+            None => Ok(()),
+            Some(end) if end < self.today => write!(reason, ", expired {end}"),
+            Some(end) => write!(reason, ", expires {end}"),
+        };
     }
 }
 
 /// Evidence that counts, ranked: better status first, then the later expiry (none is latest).
 fn better(a: (ComplianceStatus, Option<NaiveDate>), b: (ComplianceStatus, Option<NaiveDate>)) -> bool {
-    let later = |x: Option<NaiveDate>, y: Option<NaiveDate>| match (x, y) {
+    let later = match (a.1, b.1) {
         (None, Some(_)) => true,
         (Some(x), Some(y)) => x > y,
         _ => false,
     };
-    a.0 < b.0 || (a.0 == b.0 && later(a.1, b.1))
+    a.0 < b.0 || (a.0 == b.0 && later)
 }
 
 fn result(
-    requirement: String,
-    label: String,
+    requirement: Cow<'static, str>,
+    label: Cow<'static, str>,
     status: ComplianceStatus,
     expires_on: Option<NaiveDate>,
     reason: String,
@@ -91,21 +99,20 @@ fn shortfall(req: &CheckRequirement, check: &EmploymentCheck) -> Option<String> 
 }
 
 pub(super) fn check(req: &CheckRequirement, checks: &[EmploymentCheck], w: Window) -> RequirementResult {
-    let label = req.kind.label();
-    let mut best: Option<(&EmploymentCheck, ComplianceStatus, Option<NaiveDate>)> = None;
+    let id = Cow::Borrowed(req.kind.requirement_id());
+    let label = Cow::Borrowed(req.kind.label());
+    let mut best: Option<(&EmploymentCheck, NaiveDate, ComplianceStatus, Option<NaiveDate>)> = None;
     // The most recent check that did not count, and why.
     let mut refusal: Option<(NaiveDate, String)> = None;
     let mut in_progress = false;
     for c in checks.iter().filter(|c| c.kind() == req.kind) {
-        let Some(done) = c.completed_on.filter(|d| *d <= w.today) else {
-            in_progress |= c.outcome == CheckOutcome::InProgress;
-            continue;
-        };
-        let why_not = if c.outcome.is_clear() {
-            shortfall(req, c)
-        } else if c.outcome == CheckOutcome::InProgress {
+        if c.outcome == CheckOutcome::InProgress {
             in_progress = true;
             continue;
+        }
+        let Some(done) = c.completed_on.filter(|d| *d <= w.today) else { continue };
+        let why_not = if c.outcome.is_clear() {
+            shortfall(req, c)
         } else {
             Some(format!("outcome on {done} was {}", c.outcome.as_str()))
         };
@@ -117,33 +124,35 @@ pub(super) fn check(req: &CheckRequirement, checks: &[EmploymentCheck], w: Windo
         }
         let due = c.due_on(req.max_age_months);
         let status = w.status(due);
-        if best.is_none_or(|(_, s, e)| better((status, due), (s, e))) {
-            best = Some((c, status, due));
+        if best.is_none_or(|(_, _, s, e)| better((status, due), (s, e))) {
+            best = Some((c, done, status, due));
         }
     }
-    if let Some((c, status, due)) = best {
-        let done = c.completed_on.unwrap_or(w.today);
-        let reason = format!("{} on {done}{}{}", c.outcome.as_str(), check_summary(c), w.expiry_words(due));
-        return result(req.id(), label.to_owned(), status, due, reason);
+    if let Some((c, done, status, due)) = best {
+        let mut reason = String::with_capacity(64);
+        let _ = write!(reason, "{} on {done}", c.outcome.as_str());
+        push_check_summary(&mut reason, c);
+        w.push_expiry(&mut reason, due);
+        return result(id, label, status, due, reason);
     }
     let reason = match (refusal, in_progress) {
         (Some((_, why)), _) => why,
         (None, true) => "check in progress".to_owned(),
-        (None, false) => format!("no {} recorded", label.to_lowercase()),
+        (None, false) => format!("no {} recorded", req.kind.label().to_lowercase()),
     };
-    result(req.id(), label.to_owned(), ComplianceStatus::Missing, None, reason)
+    result(id, label, ComplianceStatus::Missing, None, reason)
 }
 
-/// A few words on what was found, e.g. " (DBS enhanced_adults)".
-fn check_summary(c: &EmploymentCheck) -> String {
-    match &c.details {
-        CheckDetails::CriminalRecord(d) => format!(" (DBS {})", d.level.as_str()),
-        CheckDetails::Identity(d) => format!(" (assurance {})", d.effective_assurance().as_str()),
+/// Appends a few words on what was found, e.g. " (DBS enhanced_adults)".
+fn push_check_summary(reason: &mut String, c: &EmploymentCheck) {
+    let _ = match &c.details {
+        CheckDetails::CriminalRecord(d) => write!(reason, " (DBS {})", d.level.as_str()),
+        CheckDetails::Identity(d) => write!(reason, " (assurance {})", d.effective_assurance().as_str()),
         CheckDetails::ProfessionalRegistration(d) => {
-            format!(" ({} {})", d.registration.register.label(), d.registration.number)
+            write!(reason, " ({} {})", d.registration.register.label(), d.registration.number)
         }
-        _ => String::new(),
-    }
+        _ => Ok(()),
+    };
 }
 
 /// Whether `held` counts towards `wanted`: same CSTF subject at the same or a higher level, or
@@ -155,6 +164,31 @@ fn counts_for(held: &CompetenceRef, wanted: &CompetenceRef) -> bool {
         }
         (CompetenceRef::Local { code, .. }, CompetenceRef::Local { code: want, .. }) => code == want,
         _ => false,
+    }
+}
+
+/// Requirement id and label of each national CSTF entry, built once.
+fn cstf_names(subject: CstfSubject, level: u8) -> Option<(&'static str, &'static str)> {
+    static NAMES: OnceLock<Vec<(CstfSubject, u8, String, String)>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        CSTF_TABLE
+            .iter()
+            .map(|e| {
+                let r = CompetenceRef::cstf(e.subject, e.level);
+                (e.subject, e.level, format!("competence:{}", r.key()), r.label())
+            })
+            .collect()
+    });
+    names.iter().find(|(s, l, ..)| *s == subject && *l == level).map(|(_, _, id, label)| (id.as_str(), label.as_str()))
+}
+
+fn competence_names(wanted: &CompetenceRef) -> (Cow<'static, str>, Cow<'static, str>) {
+    match wanted {
+        CompetenceRef::Cstf { subject, level } => match cstf_names(*subject, *level) {
+            Some((id, label)) => (Cow::Borrowed(id), Cow::Borrowed(label)),
+            None => (Cow::Owned(format!("competence:{}", wanted.key())), Cow::Owned(wanted.label())),
+        },
+        CompetenceRef::Local { .. } => (Cow::Owned(format!("competence:{}", wanted.key())), Cow::Owned(wanted.label())),
     }
 }
 
@@ -180,7 +214,7 @@ pub(super) fn competence(
             best = Some((c, status, due));
         }
     }
-    let label = wanted.label();
+    let (id, label) = competence_names(wanted);
     let Some((c, status, due)) = best else {
         let reason = match wanted {
             CompetenceRef::Cstf { subject, level } if refresher.is_none() => {
@@ -188,21 +222,22 @@ pub(super) fn competence(
             }
             _ => format!("{label} not completed"),
         };
-        return result(req.id(), label, ComplianceStatus::Missing, None, reason);
+        return result(id, label, ComplianceStatus::Missing, None, reason);
     };
-    let at_level = match (&c.competence, wanted) {
+    let mut reason = String::with_capacity(48);
+    let _ = match (&c.competence, wanted) {
         (CompetenceRef::Cstf { level, .. }, CompetenceRef::Cstf { level: want, .. }) if level > want => {
-            format!(" at level {level}")
+            write!(reason, "completed at level {level} on {}", c.completed_on)
         }
-        _ => String::new(),
+        _ => write!(reason, "completed on {}", c.completed_on),
     };
-    let reason = format!("completed{at_level} on {}{}", c.completed_on, w.expiry_words(due));
-    result(req.id(), label, status, due, reason)
+    w.push_expiry(&mut reason, due);
+    result(id, label, status, due, reason)
 }
 
 pub(super) fn immunisation(antigen: Antigen, records: &[Immunisation], w: Window) -> RequirementResult {
-    let id = format!("immunisation:{}", antigen.key());
-    let label = antigen.label().to_owned();
+    let id = Cow::Borrowed(antigen.requirement_id());
+    let label = Cow::Borrowed(antigen.label());
     let mut best: Option<(ComplianceStatus, Option<NaiveDate>, String)> = None;
     let mut refusal: Option<String> = None;
     let mut had_earlier_season = false;
@@ -218,14 +253,13 @@ pub(super) fn immunisation(antigen: Antigen, records: &[Immunisation], w: Window
             refusal = Some(a.reason);
         }
     }
-    if let Some((status, due, reason)) = best {
-        let reason = format!("{reason}{}", w.expiry_words(due));
+    if let Some((status, due, mut reason)) = best {
+        w.push_expiry(&mut reason, due);
         return result(id, label, status, due, reason);
     }
     if had_earlier_season {
         let ended = season_start(w.today).pred_opt();
-        let reason = refusal.unwrap_or_default();
-        return result(id, label, ComplianceStatus::Expired, ended, reason);
+        return result(id, label, ComplianceStatus::Expired, ended, refusal.unwrap_or_default());
     }
     let reason = refusal.unwrap_or_else(|| format!("no {} record", antigen.label()));
     result(id, label, ComplianceStatus::Missing, None, reason)
@@ -233,15 +267,17 @@ pub(super) fn immunisation(antigen: Antigen, records: &[Immunisation], w: Window
 
 /// EPP clearance from occupational health, or from a clear work health assessment.
 pub(super) fn epp(record: &PersonRecord, w: Window) -> RequirementResult {
-    let label = "Exposure-prone procedures (EPP) clearance".to_owned();
+    let id = Cow::Borrowed("epp");
+    let label = Cow::Borrowed("Exposure-prone procedures (EPP) clearance");
     if let Some(oh) = &record.oh_clearance {
         if oh.epp == EppClearance::Cleared {
             let status = w.status(oh.review_on);
-            let reason = format!("cleared by occupational health on {}{}", oh.cleared_on, w.expiry_words(oh.review_on));
-            return result("epp".into(), label, status, oh.review_on, reason);
+            let mut reason = format!("cleared by occupational health on {}", oh.cleared_on);
+            w.push_expiry(&mut reason, oh.review_on);
+            return result(id, label, status, oh.review_on, reason);
         }
         let reason = format!("occupational health recorded EPP as {}", oh.epp.as_str());
-        return result("epp".into(), label, ComplianceStatus::Missing, None, reason);
+        return result(id, label, ComplianceStatus::Missing, None, reason);
     }
     let from_assessment = record
         .checks
@@ -254,13 +290,9 @@ pub(super) fn epp(record: &PersonRecord, w: Window) -> RequirementResult {
         .filter(|on| *on <= w.today)
         .max();
     match from_assessment {
-        Some(on) => result(
-            "epp".into(),
-            label,
-            ComplianceStatus::Met,
-            None,
-            format!("cleared in the work health assessment on {on}"),
-        ),
-        None => result("epp".into(), label, ComplianceStatus::Missing, None, "no EPP clearance recorded".into()),
+        Some(on) => {
+            result(id, label, ComplianceStatus::Met, None, format!("cleared in the work health assessment on {on}"))
+        }
+        None => result(id, label, ComplianceStatus::Missing, None, "no EPP clearance recorded".into()),
     }
 }

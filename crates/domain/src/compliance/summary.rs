@@ -2,7 +2,7 @@
 //! compliant, by an id the caller chooses (the store's person id). Built in one pass over an
 //! iterator so a caller can stream results without holding them all.
 
-use std::borrow::Borrow;
+use std::borrow::{Borrow, Cow};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -39,7 +39,8 @@ pub struct NonCompliantPerson {
     pub id: String,
     pub overall: ComplianceStatus,
     /// Requirement ids that are expired or missing, e.g. `check:criminal_record`.
-    pub gaps: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub gaps: Vec<Cow<'static, str>>,
 }
 
 /// Compliance across an organisation.

@@ -367,7 +367,7 @@ fn immunisations_are_met_by_the_oh_rules() {
     r.immunisations.push(flu);
 
     let c = run(&r, &req);
-    let status: Vec<_> = c.items.iter().map(|i| (i.requirement.as_str(), i.status)).collect();
+    let status: Vec<_> = c.items.iter().map(|i| (&*i.requirement, i.status)).collect();
     assert_eq!(
         status,
         [

@@ -54,6 +54,18 @@ impl Antigen {
         }
     }
 
+    /// Stable id of the requirement in compliance results: `immunisation:hepatitis_b`.
+    pub fn requirement_id(self) -> &'static str {
+        match self {
+            Antigen::HepatitisB => "immunisation:hepatitis_b",
+            Antigen::Mmr => "immunisation:mmr",
+            Antigen::Varicella => "immunisation:varicella",
+            Antigen::Tuberculosis => "immunisation:tuberculosis",
+            Antigen::SeasonalFlu => "immunisation:seasonal_flu",
+            Antigen::Covid19 => "immunisation:covid_19",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Antigen::HepatitisB => "Hepatitis B",
