@@ -6,10 +6,10 @@
 mod common;
 
 use common::*;
-use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use credentials::jws::{Signer, VerifyingKey};
 use credentials::vc;
 use credentials::verify::VerifyOptions;
+use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use rand::SeedableRng;
 
 fn benches(c: &mut Criterion) {
@@ -25,7 +25,9 @@ fn benches(c: &mut Criterion) {
     c.bench_function("raw_es256_verify", |b| {
         b.iter(|| assert!(vk.verify(black_box(signing_input.as_bytes()), black_box(&signature))))
     });
-    c.bench_function("issue_passport_credential", |b| b.iter(|| vc::issue_vc(black_box(&spec), &w.issuer, &mut rng).unwrap()));
+    c.bench_function("issue_passport_credential", |b| {
+        b.iter(|| vc::issue_vc(black_box(&spec), &w.issuer, &mut rng).unwrap())
+    });
     c.bench_function("verify_presentation_with_kb_status_trust", |b| {
         b.iter(|| w.verify(black_box(&presentation)).unwrap())
     });

@@ -81,10 +81,9 @@ pub fn issue_vc(spec: &VcSpec, signer: &dyn Signer, rng: &mut dyn RngCore) -> Re
     if let Some(status) = &spec.status {
         claims.insert("status".into(), status.to_claim());
     }
-    claims.extend(spec.claims.clone());
     let mut header = Map::new();
     header.insert("typ".into(), json!(VC_TYP));
-    sdjwt::issue(header, claims, &spec.sd, signer, rng)
+    sdjwt::issue(header, &[&claims, &spec.claims], &spec.sd, signer, rng)
 }
 
 /// Type Metadata (§6): what a `vct` means and how to display it.

@@ -89,7 +89,7 @@ pub fn to_rfc_style_json(value: &Value) -> String {
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
-struct RfcStyle;
+pub(crate) struct RfcStyle;
 
 impl Formatter for RfcStyle {
     fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {

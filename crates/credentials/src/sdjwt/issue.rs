@@ -1,18 +1,23 @@
 //! Issuance (RFC 9901 §4.1, §4.2): turns a claim set and a list of JSON Pointer paths (RFC 6901)
-//! into an issuer payload of digests plus the disclosures. Handles object members and array
-//! elements at any depth, including recursive disclosures (a disclosed object whose own members
-//! are disclosable, §6.3), and decoy digests (§4.2.5). Signing is the caller's business.
+//! into the issuer payload's JSON text (digests in place of hidden claims, `_sd_alg` set) plus the
+//! disclosures. Handles object members and array elements at any depth, recursive disclosures
+//! (a disclosed object whose own members are disclosable), and decoy digests (§4.2.5). Signing
+//! is the caller's business.
+//!
+//! The payload is written straight to JSON text from the borrowed claims, never built as a second
+//! `Value` tree: issuing is on the hot path and allocation dominated it (see the benchmarks).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use rand::RngCore;
+use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::disclosure::Disclosure;
+use super::disclosure::{self, Disclosure, RfcStyle};
 use super::pointer;
 use crate::b64;
-use crate::error::CredentialError;
+use crate::error::{CredentialError, VerifyError};
 
 /// What to make selectively disclosable.
 #[derive(Debug, Clone, Default)]
@@ -24,8 +29,14 @@ pub struct SdPlan {
     pub decoys: usize,
 }
 
-/// The issuer payload (digests in place of hidden claims, `_sd_alg` set) and the disclosures in
-/// issue order.
+/// The issuer payload as compact JSON text and the encoded disclosures, in issue order.
+#[derive(Debug, Clone)]
+pub struct ConcealedText {
+    pub payload: Vec<u8>,
+    pub disclosures: Vec<String>,
+}
+
+/// The same, decoded: for tests and tools that want to look inside.
 #[derive(Debug, Clone)]
 pub struct Concealed {
     pub payload: Map<String, Value>,
@@ -46,59 +57,151 @@ fn decoy_digest(rng: &mut dyn RngCore) -> String {
     b64::encode(Sha256::digest(bytes))
 }
 
-/// Conceals the claims named in `plan` and sets `_sd_alg: sha-256`.
+/// Conceals and decodes the result (convenience over [`conceal_to_text`]).
 pub fn conceal(claims: Map<String, Value>, plan: &SdPlan, rng: &mut dyn RngCore) -> Result<Concealed, CredentialError> {
-    let wanted: BTreeSet<String> = plan.paths.iter().cloned().collect();
-    let mut state = State { wanted: &wanted, used: BTreeSet::new(), decoys: plan.decoys, disclosures: Vec::new(), rng };
-    let Value::Object(mut payload) = state.walk(Value::Object(claims), "")? else {
-        unreachable!("an object stays an object");
-    };
-    if let Some(missing) = wanted.difference(&state.used).next() {
-        return Err(CredentialError::Input { field: "sd paths", reason: format!("no claim at {missing}") });
-    }
-    if payload.contains_key("_sd_alg") {
-        return Err(CredentialError::Input { field: "claims", reason: "_sd_alg is reserved".into() });
-    }
-    // §4.1.1: name the hash; sha-256 is the only one we issue or accept.
-    payload.insert("_sd_alg".into(), Value::String("sha-256".into()));
-    Ok(Concealed { payload, disclosures: state.disclosures })
+    let text = conceal_to_text(&claims, plan, rng)?;
+    let payload = serde_json::from_slice(&text.payload).map_err(|e| CredentialError::Signing(e.to_string()))?;
+    let disclosures = text
+        .disclosures
+        .iter()
+        .map(|d| Disclosure::parse(d))
+        .collect::<Result<_, VerifyError>>()
+        .map_err(|e| CredentialError::Signing(e.to_string()))?;
+    Ok(Concealed { payload, disclosures })
 }
 
-struct State<'a> {
-    wanted: &'a BTreeSet<String>,
-    used: BTreeSet<String>,
+/// Conceals the claims named in `plan`, sets `_sd_alg: sha-256`, and writes the payload text.
+pub fn conceal_to_text(
+    claims: &Map<String, Value>,
+    plan: &SdPlan,
+    rng: &mut dyn RngCore,
+) -> Result<ConcealedText, CredentialError> {
+    conceal_maps_to_text(&[claims], plan, rng)
+}
+
+/// As [`conceal_to_text`] for a payload made of several maps written one after another (the
+/// registered claims, then the personal ones), so callers need not copy them into one map.
+pub fn conceal_maps_to_text(
+    parts: &[&Map<String, Value>],
+    plan: &SdPlan,
+    rng: &mut dyn RngCore,
+) -> Result<ConcealedText, CredentialError> {
+    let input = |reason: String| CredentialError::Input { field: "claims", reason };
+    for claims in parts {
+        if claims.contains_key("_sd_alg") {
+            return Err(input("_sd_alg is reserved".into()));
+        }
+        if let Some(name) = reserved_name(claims) {
+            // §4.2.1 / §7.1: these names would be ambiguous to every verifier.
+            return Err(input(format!("{name:?} is a reserved name")));
+        }
+    }
+    let wanted: BTreeSet<&str> = plan.paths.iter().map(String::as_str).collect();
+    let mut route = HashSet::new();
+    for p in &wanted {
+        let mut cut = p.len();
+        while let Some(i) = p[..cut].rfind('/') {
+            route.insert(&p[..i]);
+            cut = i;
+        }
+    }
+    let mut w = Writer { wanted: &wanted, route: &route, used: 0, decoys: plan.decoys, disclosures: Vec::new(), rng };
+    let mut out = Vec::with_capacity(1024);
+    let mut here = String::with_capacity(64);
+    w.write_members(parts.iter().flat_map(|m| m.iter()), &mut here, &mut out, false)?;
+    if w.used != wanted.len() {
+        let all: Map<String, Value> = parts.iter().flat_map(|m| (*m).clone()).collect();
+        let missing = wanted.iter().find(|p| Value::Object(all.clone()).pointer(p).is_none());
+        return Err(CredentialError::Input {
+            field: "sd paths",
+            reason: format!("no claim at {}", missing.unwrap_or(&"?")),
+        });
+    }
+    // §4.1.1: name the hash; sha-256 is the only one we issue or accept.
+    out.pop();
+    if out.last() != Some(&b'{') {
+        out.push(b',');
+    }
+    out.extend_from_slice(br#""_sd_alg":"sha-256"}"#);
+    Ok(ConcealedText { payload: out, disclosures: w.disclosures })
+}
+
+fn reserved_name(map: &Map<String, Value>) -> Option<&str> {
+    fn scan(v: &Value) -> Option<&str> {
+        match v {
+            Value::Object(m) => reserved_name(m),
+            Value::Array(a) => a.iter().find_map(scan),
+            _ => None,
+        }
+    }
+    map.iter().find_map(|(k, v)| if k == "_sd" || k == "..." { Some(k.as_str()) } else { scan(v) })
+}
+
+struct Writer<'a> {
+    wanted: &'a BTreeSet<&'a str>,
+    /// Every proper ancestor of a wanted path: only these containers need walking.
+    route: &'a HashSet<&'a str>,
+    used: usize,
     decoys: usize,
-    disclosures: Vec<Disclosure>,
+    disclosures: Vec<String>,
     rng: &'a mut dyn RngCore,
 }
 
-impl State<'_> {
-    fn walk(&mut self, value: Value, here: &str) -> Result<Value, CredentialError> {
-        match value {
-            Value::Object(map) => self.walk_object(map, here),
-            Value::Array(items) => self.walk_array(items, here),
-            other => Ok(other),
+impl Writer<'_> {
+    fn write_value(
+        &mut self,
+        v: &Value,
+        here: &mut String,
+        out: &mut Vec<u8>,
+        rfc: bool,
+    ) -> Result<(), CredentialError> {
+        match v {
+            Value::Object(m) if self.route.contains(here.as_str()) => self.write_object(m, here, out, rfc),
+            Value::Array(a) if self.route.contains(here.as_str()) => self.write_array(a, here, out, rfc),
+            other => {
+                let r = if rfc {
+                    other.serialize(&mut serde_json::Serializer::with_formatter(&mut *out, RfcStyle))
+                } else {
+                    other.serialize(&mut serde_json::Serializer::new(&mut *out))
+                };
+                r.map_err(|e| CredentialError::Signing(e.to_string()))
+            }
         }
     }
 
-    fn walk_object(&mut self, map: Map<String, Value>, here: &str) -> Result<Value, CredentialError> {
-        let mut out = Map::new();
+    fn write_object(
+        &mut self,
+        m: &Map<String, Value>,
+        here: &mut String,
+        out: &mut Vec<u8>,
+        rfc: bool,
+    ) -> Result<(), CredentialError> {
+        self.write_members(m.iter(), here, out, rfc)
+    }
+
+    fn write_members<'v>(
+        &mut self,
+        members: impl Iterator<Item = (&'v String, &'v Value)>,
+        here: &mut String,
+        out: &mut Vec<u8>,
+        rfc: bool,
+    ) -> Result<(), CredentialError> {
+        out.push(b'{');
+        let mut first = true;
         let mut digests = Vec::new();
-        for (name, value) in map {
-            // §4.2.1 / §7.1: these names would be ambiguous to every verifier.
-            if name == "_sd" || name == "..." {
-                return Err(CredentialError::Input { field: "claims", reason: format!("{name:?} is a reserved name") });
-            }
-            let path = format!("{here}/{}", pointer::escape(&name));
-            let value = self.walk(value, &path)?;
-            if self.wanted.contains(&path) {
-                self.used.insert(path);
-                let d = Disclosure::new(&new_salt(self.rng), Some(&name), &value);
-                digests.push(d.digest.clone());
-                self.disclosures.push(d);
+        for (k, v) in members {
+            let len = here.len();
+            here.push('/');
+            pointer::push_escaped(here, k);
+            if self.wanted.contains(here.as_str()) {
+                digests.push(self.disclose(Some(k), v, here)?);
             } else {
-                out.insert(name, value);
+                separate(out, &mut first, rfc);
+                write_str(out, k);
+                out.extend_from_slice(if rfc { b": " } else { b":" });
+                self.write_value(v, here, out, rfc)?;
             }
+            here.truncate(len);
         }
         if !digests.is_empty() {
             for _ in 0..self.decoys {
@@ -106,43 +209,136 @@ impl State<'_> {
             }
             // §4.2.4.1: sorted, so the order does not reveal the original claim order.
             digests.sort_unstable();
-            out.insert("_sd".into(), Value::Array(digests.into_iter().map(Value::String).collect()));
+            separate(out, &mut first, rfc);
+            out.extend_from_slice(if rfc { br#""_sd": ["# } else { br#""_sd":["# });
+            for (i, d) in digests.iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(if rfc { b", " } else { b"," });
+                }
+                write_str(out, d);
+            }
+            out.push(b']');
         }
-        Ok(Value::Object(out))
+        out.push(b'}');
+        Ok(())
     }
 
-    fn walk_array(&mut self, items: Vec<Value>, here: &str) -> Result<Value, CredentialError> {
-        let mut out = Vec::with_capacity(items.len() + self.decoys);
-        let mut any = false;
-        for (i, value) in items.into_iter().enumerate() {
-            let path = format!("{here}/{i}");
-            let value = self.walk(value, &path)?;
-            if self.wanted.contains(&path) {
-                self.used.insert(path);
-                any = true;
-                let d = Disclosure::new(&new_salt(self.rng), None, &value);
-                out.push(element_digest(&d.digest));
-                self.disclosures.push(d);
+    fn write_array(
+        &mut self,
+        a: &[Value],
+        here: &mut String,
+        out: &mut Vec<u8>,
+        rfc: bool,
+    ) -> Result<(), CredentialError> {
+        // Decoys go at random positions, decided up front so elements can be written in order.
+        let len = here.len();
+        let has_sd = (0..a.len()).any(|i| {
+            push_index(here, i);
+            let hit = self.wanted.contains(here.as_str());
+            here.truncate(len);
+            hit
+        });
+        let mut slots: Vec<usize> = if has_sd {
+            (0..self.decoys).map(|_| (self.rng.next_u32() as usize) % (a.len() + 1)).collect()
+        } else {
+            Vec::new()
+        };
+        slots.sort_unstable();
+        let mut slots = slots.into_iter().peekable();
+        out.push(b'[');
+        let mut first = true;
+        for (i, v) in a.iter().enumerate() {
+            while slots.next_if(|&s| s == i).is_some() {
+                let d = decoy_digest(self.rng);
+                write_placeholder(out, &mut first, &d, rfc);
+            }
+            push_index(here, i);
+            if self.wanted.contains(here.as_str()) {
+                let d = self.disclose(None, v, here)?;
+                write_placeholder(out, &mut first, &d, rfc);
             } else {
-                out.push(value);
+                separate(out, &mut first, rfc);
+                self.write_value(v, here, out, rfc)?;
             }
+            here.truncate(len);
         }
-        if any {
-            for _ in 0..self.decoys {
-                let at = (self.rng.next_u32() as usize) % (out.len() + 1);
-                let decoy = decoy_digest(self.rng);
-                out.insert(at, element_digest(&decoy));
-            }
+        for _ in slots {
+            let d = decoy_digest(self.rng);
+            write_placeholder(out, &mut first, &d, rfc);
         }
-        Ok(Value::Array(out))
+        out.push(b']');
+        Ok(())
+    }
+
+    /// Writes one disclosure (§4.2.1 / §4.2.2) in the RFC's spelling and returns its digest.
+    fn disclose(&mut self, name: Option<&str>, v: &Value, here: &mut String) -> Result<String, CredentialError> {
+        let salt = new_salt(self.rng);
+        let mut json = Vec::with_capacity(64);
+        json.push(b'[');
+        write_str(&mut json, &salt);
+        json.extend_from_slice(b", ");
+        if let Some(n) = name {
+            write_str(&mut json, n);
+            json.extend_from_slice(b", ");
+        }
+        // The value may itself hold disclosable members (recursive disclosure).
+        self.write_value(v, here, &mut json, true)?;
+        json.push(b']');
+        let encoded = b64::encode(&json);
+        let digest = disclosure::digest(&encoded);
+        self.disclosures.push(encoded);
+        self.used += 1;
+        Ok(digest)
     }
 }
 
+fn push_index(here: &mut String, i: usize) {
+    use std::fmt::Write;
+    here.push('/');
+    let _ = write!(here, "{i}");
+}
+
+fn separate(out: &mut Vec<u8>, first: &mut bool, rfc: bool) {
+    if !*first {
+        out.extend_from_slice(if rfc { b", " } else { b"," });
+    }
+    *first = false;
+}
+
 /// §4.2.4.2: an array element replaced by `{"...": "<digest>"}`.
-fn element_digest(digest: &str) -> Value {
-    let mut m = Map::new();
-    m.insert("...".into(), Value::String(digest.to_owned()));
-    Value::Object(m)
+fn write_placeholder(out: &mut Vec<u8>, first: &mut bool, digest: &str, rfc: bool) {
+    separate(out, first, rfc);
+    out.extend_from_slice(if rfc { br#"{"...": "# } else { br#"{"...":"# });
+    write_str(out, digest);
+    out.push(b'}');
+}
+
+/// A JSON string, escaped as serde_json does (quotes, backslash, control characters only).
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        // The common case (names, base64url salts and digests): nothing to escape.
+        out.extend_from_slice(bytes);
+    } else {
+        for c in s.chars() {
+            match c {
+                '"' => out.extend_from_slice(b"\\\""),
+                '\\' => out.extend_from_slice(b"\\\\"),
+                '\n' => out.extend_from_slice(b"\\n"),
+                '\r' => out.extend_from_slice(b"\\r"),
+                '\t' => out.extend_from_slice(b"\\t"),
+                '\u{08}' => out.extend_from_slice(b"\\b"),
+                '\u{0c}' => out.extend_from_slice(b"\\f"),
+                c if (c as u32) < 0x20 => out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes()),
+                c => {
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+            }
+        }
+    }
+    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -181,5 +377,24 @@ mod tests {
         assert_eq!(one.disclosures, two.disclosures);
         let bad = SdPlan { paths: vec!["/zz".into()], decoys: 0 };
         assert!(conceal(claims, &bad, &mut rand::rngs::StdRng::seed_from_u64(1)).is_err());
+    }
+
+    #[test]
+    fn written_disclosures_equal_disclosure_new_for_the_same_salt() {
+        let claims = obj(json!({"x": {"q": "ä\"\n", "r": [1, {"s": null}]}}));
+        let plan = SdPlan { paths: vec!["/x".into()], decoys: 0 };
+        let c = conceal(claims.clone(), &plan, &mut rand::rngs::StdRng::seed_from_u64(5)).unwrap();
+        let d = &c.disclosures[0];
+        assert_eq!(Disclosure::new(&d.salt, Some("x"), &claims["x"]).encoded, d.encoded);
+        assert_eq!(
+            Value::Object(c.payload.clone()).to_string(),
+            format!(r#"{{"_sd":["{}"],"_sd_alg":"sha-256"}}"#, d.digest)
+        );
+    }
+
+    #[test]
+    fn reserved_names_anywhere_are_refused() {
+        let claims = obj(json!({"a": {"b": [{"_sd": 1}]}}));
+        assert!(conceal(claims, &SdPlan::default(), &mut rand::rngs::StdRng::seed_from_u64(1)).is_err());
     }
 }

@@ -21,23 +21,23 @@ use crate::b64;
 use crate::error::{CredentialError, VerifyError};
 use crate::jws::{self, Signer};
 
-/// Issues an SD-JWT: conceals `claims` per `plan`, signs with `header` (for `typ`), and returns
+/// Issues an SD-JWT: conceals `claims` (maps written in order) per `plan`, signs with `header` (for `typ`), and returns
 /// `<issuer-signed JWT>~<disclosure>~…~` (RFC 9901 §4, compact form with trailing `~`).
 pub fn issue(
     header: Map<String, Value>,
-    claims: Map<String, Value>,
+    claims: &[&Map<String, Value>],
     plan: &SdPlan,
     signer: &dyn Signer,
     rng: &mut dyn RngCore,
 ) -> Result<String, CredentialError> {
-    let concealed = issue::conceal(claims, plan, rng)?;
-    let payload =
-        serde_json::to_vec(&Value::Object(concealed.payload)).map_err(|e| CredentialError::Signing(e.to_string()))?;
-    let jwt = jws::sign_compact(header, &payload, signer)?;
-    let mut out = jwt;
+    let concealed = issue::conceal_maps_to_text(claims, plan, rng)?;
+    let jwt = jws::sign_compact(header, &concealed.payload, signer)?;
+    let len = jwt.len() + concealed.disclosures.iter().map(|d| d.len() + 1).sum::<usize>() + 1;
+    let mut out = String::with_capacity(len);
+    out.push_str(&jwt);
     out.push('~');
     for d in &concealed.disclosures {
-        out.push_str(&d.encoded);
+        out.push_str(d);
         out.push('~');
     }
     Ok(out)
@@ -222,7 +222,7 @@ mod tests {
         let claims = json!({"a": 1, "b": {"c": 2}, "e": [10, 20, 30]}).as_object().cloned().unwrap();
         let plan =
             SdPlan { paths: vec!["/a".into(), "/b".into(), "/b/c".into(), "/e/0".into(), "/e/2".into()], decoys: 2 };
-        let issued = issue(Map::new(), claims, &plan, &key, &mut rand::rngs::StdRng::seed_from_u64(9)).unwrap();
+        let issued = issue(Map::new(), &[&claims], &plan, &key, &mut rand::rngs::StdRng::seed_from_u64(9)).unwrap();
         let sd = SdJwt::parse(&issued).unwrap();
         let paths: Vec<String> = sd.paths().unwrap().into_iter().map(|p| p.path).collect();
         for p in ["/a", "/b", "/b/c", "/e/0", "/e/2"] {

@@ -5,6 +5,15 @@ pub fn escape(segment: &str) -> String {
     if segment.contains(['~', '/']) { segment.replace('~', "~0").replace('/', "~1") } else { segment.to_owned() }
 }
 
+/// Appends `/`-less `segment`, escaped, to `path` without an intermediate allocation.
+pub fn push_escaped(path: &mut String, segment: &str) {
+    if segment.contains(['~', '/']) {
+        path.push_str(&escape(segment));
+    } else {
+        path.push_str(segment);
+    }
+}
+
 /// True when `prefix` equals `path` or is an ancestor of it, segment-wise.
 pub fn is_prefix(prefix: &str, path: &str) -> bool {
     path == prefix || (path.starts_with(prefix) && path.as_bytes().get(prefix.len()) == Some(&b'/'))
