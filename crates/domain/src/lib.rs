@@ -18,3 +18,42 @@ pub mod requirements;
 mod newtype;
 
 pub use error::{FieldError, ValidationErrors};
+
+#[cfg(test)]
+mod openapi_tests {
+    //! The OpenAPI schemas say what the JSON says: enums in snake_case, newtypes as strings,
+    //! check details tagged by `kind`.
+
+    use utoipa::PartialSchema;
+
+    fn schema_text<T: PartialSchema>() -> String {
+        serde_json::to_string(&T::schema()).unwrap()
+    }
+
+    #[test]
+    fn enums_and_newtypes_appear_as_their_json_form() {
+        let subject = schema_text::<crate::cstf::CstfSubject>();
+        assert!(subject.contains("\"fire_safety\""), "{subject}");
+        let antigen = schema_text::<crate::immunisation::Antigen>();
+        assert!(antigen.contains("\"covid_19\""), "{antigen}");
+        for text in [
+            schema_text::<crate::person::NiNumber>(),
+            schema_text::<crate::org::OdsCode>(),
+            schema_text::<crate::assignment::Band>(),
+            schema_text::<crate::checks::DbsCertificateNumber>(),
+        ] {
+            assert!(text.contains("\"string\""), "{text}");
+        }
+    }
+
+    #[test]
+    fn check_details_schema_is_tagged_by_kind() {
+        let details = schema_text::<crate::checks::CheckDetails>();
+        for kind in crate::checks::CheckKind::ALL {
+            assert!(details.contains(&format!("\"{}\"", kind.key())), "{kind:?} missing: {details}");
+        }
+        assert!(details.contains("\"kind\""), "{details}");
+        let compliance = schema_text::<crate::compliance::RequirementResult>();
+        assert!(compliance.contains("\"requirement\""), "{compliance}");
+    }
+}
