@@ -81,6 +81,18 @@ impl CheckKind {
         }
     }
 
+    /// The label as it reads mid-sentence: "no criminal record (DBS) check recorded".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            CheckKind::Identity => "identity check",
+            CheckKind::RightToWork => "right to work check",
+            CheckKind::ProfessionalRegistration => "professional registration check",
+            CheckKind::EmploymentHistory => "employment history and references check",
+            CheckKind::CriminalRecord => "criminal record (DBS) check",
+            CheckKind::WorkHealth => "work health assessment",
+        }
+    }
+
     /// Human label.
     pub fn label(self) -> &'static str {
         match self {

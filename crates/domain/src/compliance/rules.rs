@@ -138,7 +138,7 @@ pub(super) fn check(req: &CheckRequirement, checks: &[EmploymentCheck], w: Windo
     let reason = match (refusal, in_progress) {
         (Some((_, why)), _) => why,
         (None, true) => "check in progress".to_owned(),
-        (None, false) => format!("no {} recorded", req.kind.label().to_lowercase()),
+        (None, false) => format!("no {} recorded", req.kind.phrase()),
     };
     result(id, label, ComplianceStatus::Missing, None, reason)
 }

@@ -174,7 +174,7 @@ fn a_sufficient_dbs_wins_over_an_older_insufficient_one() {
 fn missing_check_says_nothing_is_recorded() {
     let c = run(&record(), &dbs_role(DbsLevel::Enhanced));
     assert_eq!(c.overall, ComplianceStatus::Missing);
-    assert_eq!(c.items[0].reason, "no criminal record (dbs) check recorded");
+    assert_eq!(c.items[0].reason, "no criminal record (DBS) check recorded");
 }
 
 #[test]
