@@ -21,6 +21,7 @@ use utoipa::ToSchema;
 use crate::assignment::Assignment;
 use crate::checks::EmploymentCheck;
 use crate::cstf::{Catalogue, Competence};
+use crate::error::{FieldError, ValidationErrors, indexed};
 use crate::immunisation::{Immunisation, OhClearance};
 use crate::person::Person;
 use crate::requirements::RoleRequirements;
@@ -105,6 +106,37 @@ pub struct PersonRecord {
     pub immunisations: Vec<Immunisation>,
     #[serde(default)]
     pub oh_clearance: Option<OhClearance>,
+}
+
+impl PersonRecord {
+    /// Validates every part, with paths from the record's root (`checks[2].details.issued_on`);
+    /// `Ok` carries the person's warnings (`person.date_of_birth`).
+    pub fn validate(&self, today: NaiveDate) -> Result<Vec<FieldError>, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let warnings = match self.person.validate(today) {
+            Ok(warnings) => warnings.into_iter().map(|w| w.under("person")).collect(),
+            Err(e) => {
+                errors.merge("person", Err(e));
+                Vec::new()
+            }
+        };
+        for (i, a) in self.assignments.iter().enumerate() {
+            errors.merge(&indexed("assignments", i), a.validate());
+        }
+        for (i, c) in self.checks.iter().enumerate() {
+            errors.merge(&indexed("checks", i), c.validate(today));
+        }
+        for (i, c) in self.competences.iter().enumerate() {
+            errors.merge(&indexed("competences", i), c.validate(today));
+        }
+        for (i, imm) in self.immunisations.iter().enumerate() {
+            errors.merge(&indexed("immunisations", i), imm.validate(today));
+        }
+        if let Some(oh) = &self.oh_clearance {
+            errors.merge("oh_clearance", oh.validate(today));
+        }
+        errors.into_result().map(|()| warnings)
+    }
 }
 
 /// Evaluates `record` against `role` on `today`; anything expiring within `due_within_days`

@@ -116,6 +116,19 @@ fn run(record: &PersonRecord, role: &RoleRequirements) -> PersonCompliance {
 }
 
 #[test]
+fn person_record_validation_reports_paths_from_the_root() {
+    let mut r = record();
+    assert_eq!(r.validate(d(TODAY)), Ok(vec![]));
+    r.checks.push(dbs(DbsLevel::Enhanced, "2027-01-01"));
+    r.competences.push(learned(CstfSubject::FireSafety, 3, "2025-01-01"));
+    r.person.date_of_birth = d("2030-01-01");
+    let errors = r.validate(d(TODAY)).unwrap_err();
+    for field in ["checks[0].details.issued_on", "competences[0].competence.level", "person.date_of_birth"] {
+        assert!(errors.has_field(field), "{field} missing from {errors}");
+    }
+}
+
+#[test]
 fn role_with_no_requirements_is_met() {
     let c = run(&record(), &role());
     assert_eq!(c.overall, ComplianceStatus::Met);

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{CompetenceRef, CstfSubject};
+use super::{CompetenceRef, CstfSubject, format_esr_name};
 use crate::error::{ValidationErrors, indexed};
 use crate::newtype::check_text;
 
@@ -123,6 +123,21 @@ pub struct CatalogueOverrides {
     pub local: Vec<LocalCompetence>,
 }
 
+/// One line of an organisation's catalogue, for listing it over the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CatalogueItem {
+    /// `CompetenceRef::key()`, e.g. `cstf:fire_safety:1`.
+    pub key: String,
+    pub competence: CompetenceRef,
+    pub label: String,
+    /// ESR's name with this organisation's period (national competences only).
+    pub esr_name: Option<String>,
+    /// `None` for a local competence that never needs refreshing.
+    pub refresher_months: Option<u32>,
+    /// Whether the organisation shortened the national period.
+    pub overridden: bool,
+}
+
 const LEVEL_SLOTS: usize = 4;
 
 /// The catalogue an organisation evaluates against: national periods with its overrides, plus
@@ -192,6 +207,38 @@ impl Catalogue {
     /// Whether a CSTF level exists.
     pub fn has_level(&self, subject: CstfSubject, level: u8) -> bool {
         self.cstf_refresher_months(subject, level).is_some()
+    }
+
+    /// Every national entry (with this organisation's periods), then the local competences.
+    pub fn items(&self) -> Vec<CatalogueItem> {
+        let national = CSTF_TABLE.iter().map(|entry| {
+            let competence = CompetenceRef::cstf(entry.subject, entry.level);
+            let months = self.cstf_refresher_months(entry.subject, entry.level).unwrap_or(entry.refresher_months);
+            CatalogueItem {
+                key: competence.key(),
+                label: competence.label(),
+                esr_name: format_esr_name(entry.subject, entry.level, months),
+                competence,
+                refresher_months: Some(months),
+                overridden: months != entry.refresher_months,
+            }
+        });
+        let local = self.local.iter().map(|l| {
+            let competence = CompetenceRef::Local {
+                code: l.code.clone(),
+                name: l.name.clone(),
+                refresher_months: l.refresher_months,
+            };
+            CatalogueItem {
+                key: competence.key(),
+                label: l.name.clone(),
+                esr_name: None,
+                competence,
+                refresher_months: l.refresher_months,
+                overridden: false,
+            }
+        });
+        national.chain(local).collect()
     }
 
     pub fn local(&self, code: &str) -> Option<&LocalCompetence> {
@@ -284,6 +331,26 @@ mod tests {
         };
         let errors = Catalogue::with_overrides(&longer).unwrap_err();
         assert!(errors.has_field("refreshers[0].refresher_months"), "{errors}");
+    }
+
+    #[test]
+    fn catalogue_lists_national_then_local_items_with_esr_names() {
+        let cat = Catalogue::with_overrides(&CatalogueOverrides {
+            refreshers: vec![RefresherOverride { subject: CstfSubject::FireSafety, level: 1, refresher_months: 12 }],
+            local: vec![LocalCompetence {
+                code: "SHARPS-1".into(),
+                name: "Sharps safety".into(),
+                refresher_months: None,
+            }],
+        })
+        .unwrap();
+        let items = cat.items();
+        assert_eq!(items.len(), CSTF_TABLE.len() + 1);
+        let fire = items.iter().find(|i| i.key == "cstf:fire_safety:1").unwrap();
+        assert_eq!(fire.esr_name.as_deref(), Some("NHS|CSTF|Fire Safety - 1 Year|"));
+        assert!(fire.overridden);
+        let last = items.last().unwrap();
+        assert_eq!((last.key.as_str(), last.refresher_months), ("local:SHARPS-1", None));
     }
 
     #[test]

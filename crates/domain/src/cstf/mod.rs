@@ -9,7 +9,7 @@ mod catalogue;
 mod esr_name;
 
 pub use catalogue::{
-    CSTF_TABLE, Catalogue, CatalogueOverrides, CstfEntry, LocalCompetence, RefresherOverride, catalogue,
+    CSTF_TABLE, Catalogue, CatalogueItem, CatalogueOverrides, CstfEntry, LocalCompetence, RefresherOverride, catalogue,
     check_local_code, levels_of, national_entry,
 };
 pub use esr_name::{EsrCompetence, format_esr_name, parse_esr_name};

@@ -92,6 +92,19 @@ impl Person {
             errors.check("", check_phone(phone));
         }
         for (i, reg) in self.registrations.iter().enumerate() {
+            if let Some(end) = reg.expires_on
+                && end < today
+                && reg.status.may_practise()
+            {
+                warnings.push(FieldError::new(
+                    format!("{}.expires_on", indexed("registrations", i)),
+                    format!(
+                        "{} registration shows as {} but expired on {end}",
+                        reg.register.label(),
+                        reg.status.as_str()
+                    ),
+                ));
+            }
             let earlier = &self.registrations[..i];
             if earlier.iter().any(|r| r.register == reg.register) {
                 errors.add(
@@ -171,7 +184,7 @@ mod tests {
                     Register::Nmc,
                     "12A3456E",
                     RegistrationStatus::Registered,
-                    Some(d("2026-03-31")),
+                    Some(d("2027-03-31")),
                 )
                 .unwrap(),
             ],
@@ -205,6 +218,15 @@ mod tests {
         assert_eq!(warnings[0].field, "date_of_birth");
         p.date_of_birth = d("2010-11-25");
         assert_eq!(p.validate(d(TODAY)), Ok(vec![]), "16 today is fine");
+    }
+
+    #[test]
+    fn lapsed_renewal_date_on_a_live_registration_is_a_warning() {
+        let mut p = person();
+        p.registrations[0].expires_on = Some(d("2026-01-01"));
+        let warnings = p.validate(d(TODAY)).unwrap();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].field, "registrations[0].expires_on");
     }
 
     #[test]
