@@ -9,6 +9,17 @@ pub fn encode(bytes: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Encodes into a buffer of exactly the encoded length (e.g. 43 bytes for a SHA-256 digest).
+pub fn encode_into(bytes: impl AsRef<[u8]>, out: &mut [u8]) {
+    let n = URL_SAFE_NO_PAD.encode_slice(bytes, out).expect("output buffer sized for the input");
+    debug_assert_eq!(n, out.len());
+}
+
+/// Appends the encoding to `out`.
+pub fn encode_append(bytes: impl AsRef<[u8]>, out: &mut String) {
+    URL_SAFE_NO_PAD.encode_string(bytes, out);
+}
+
 /// Decodes unpadded base64url; `None` on any deviation from the canonical alphabet.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text).ok()

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::disclosure::{self, Disclosure, RfcStyle};
+use super::disclosure::{Disclosure, RfcStyle};
 use super::pointer;
 use crate::b64;
 use crate::error::{CredentialError, VerifyError};
@@ -33,7 +33,24 @@ pub struct SdPlan {
 #[derive(Debug, Clone)]
 pub struct ConcealedText {
     pub payload: Vec<u8>,
-    pub disclosures: Vec<String>,
+    /// `<disclosure>~<disclosure>~…~`: exactly what follows the issuer-signed JWT and its `~`.
+    pub disclosures_tail: String,
+}
+
+impl ConcealedText {
+    /// The encoded disclosures one by one.
+    pub fn disclosures(&self) -> impl Iterator<Item = &str> {
+        self.disclosures_tail.split_terminator('~')
+    }
+}
+
+/// A base64url SHA-256 digest: always 43 characters, kept on the stack.
+type DigestText = [u8; 43];
+
+fn digest_text(input: &[u8]) -> DigestText {
+    let mut out = [0u8; 43];
+    b64::encode_into(Sha256::digest(input), &mut out);
+    out
 }
 
 /// The same, decoded: for tests and tools that want to look inside.
@@ -50,11 +67,11 @@ pub fn new_salt(rng: &mut dyn RngCore) -> String {
     b64::encode(bytes)
 }
 
-fn decoy_digest(rng: &mut dyn RngCore) -> String {
+fn decoy_digest(rng: &mut dyn RngCore) -> DigestText {
     // §4.2.5: the hash of a random value, indistinguishable from a real digest.
     let mut bytes = [0u8; 32];
     rng.fill_bytes(&mut bytes);
-    b64::encode(Sha256::digest(bytes))
+    digest_text(&bytes)
 }
 
 /// Conceals and decodes the result (convenience over [`conceal_to_text`]).
@@ -62,9 +79,8 @@ pub fn conceal(claims: Map<String, Value>, plan: &SdPlan, rng: &mut dyn RngCore)
     let text = conceal_to_text(&claims, plan, rng)?;
     let payload = serde_json::from_slice(&text.payload).map_err(|e| CredentialError::Signing(e.to_string()))?;
     let disclosures = text
-        .disclosures
-        .iter()
-        .map(|d| Disclosure::parse(d))
+        .disclosures()
+        .map(Disclosure::parse)
         .collect::<Result<_, VerifyError>>()
         .map_err(|e| CredentialError::Signing(e.to_string()))?;
     Ok(Concealed { payload, disclosures })
@@ -105,7 +121,8 @@ pub fn conceal_maps_to_text(
             cut = i;
         }
     }
-    let mut w = Writer { wanted: &wanted, route: &route, used: 0, decoys: plan.decoys, disclosures: Vec::new(), rng };
+    let mut w =
+        Writer { wanted: &wanted, route: &route, used: 0, decoys: plan.decoys, tail: String::with_capacity(2048), rng };
     let mut out = Vec::with_capacity(1024);
     let mut here = String::with_capacity(64);
     w.write_members(parts.iter().flat_map(|m| m.iter()), &mut here, &mut out, false)?;
@@ -123,7 +140,7 @@ pub fn conceal_maps_to_text(
         out.push(b',');
     }
     out.extend_from_slice(br#""_sd_alg":"sha-256"}"#);
-    Ok(ConcealedText { payload: out, disclosures: w.disclosures })
+    Ok(ConcealedText { payload: out, disclosures_tail: w.tail })
 }
 
 fn reserved_name(map: &Map<String, Value>) -> Option<&str> {
@@ -143,7 +160,8 @@ struct Writer<'a> {
     route: &'a HashSet<&'a str>,
     used: usize,
     decoys: usize,
-    disclosures: Vec<String>,
+    /// Encoded disclosures, each followed by `~`.
+    tail: String,
     rng: &'a mut dyn RngCore,
 }
 
@@ -215,7 +233,7 @@ impl Writer<'_> {
                 if i > 0 {
                     out.extend_from_slice(if rfc { b", " } else { b"," });
                 }
-                write_str(out, d);
+                write_digest(out, d);
             }
             out.push(b']');
         }
@@ -271,12 +289,15 @@ impl Writer<'_> {
     }
 
     /// Writes one disclosure (§4.2.1 / §4.2.2) in the RFC's spelling and returns its digest.
-    fn disclose(&mut self, name: Option<&str>, v: &Value, here: &mut String) -> Result<String, CredentialError> {
-        let salt = new_salt(self.rng);
-        let mut json = Vec::with_capacity(64);
-        json.push(b'[');
-        write_str(&mut json, &salt);
-        json.extend_from_slice(b", ");
+    fn disclose(&mut self, name: Option<&str>, v: &Value, here: &mut String) -> Result<DigestText, CredentialError> {
+        let mut salt = [0u8; 16];
+        self.rng.fill_bytes(&mut salt);
+        let mut json = Vec::with_capacity(128);
+        json.extend_from_slice(b"[\"");
+        let mut salt_text = [0u8; 22];
+        b64::encode_into(salt, &mut salt_text);
+        json.extend_from_slice(&salt_text);
+        json.extend_from_slice(b"\", ");
         if let Some(n) = name {
             write_str(&mut json, n);
             json.extend_from_slice(b", ");
@@ -284,9 +305,11 @@ impl Writer<'_> {
         // The value may itself hold disclosable members (recursive disclosure).
         self.write_value(v, here, &mut json, true)?;
         json.push(b']');
-        let encoded = b64::encode(&json);
-        let digest = disclosure::digest(&encoded);
-        self.disclosures.push(encoded);
+        let start = self.tail.len();
+        b64::encode_append(&json, &mut self.tail);
+        // §4.2.3: the digest is over the base64url text.
+        let digest = digest_text(&self.tail.as_bytes()[start..]);
+        self.tail.push('~');
         self.used += 1;
         Ok(digest)
     }
@@ -306,11 +329,18 @@ fn separate(out: &mut Vec<u8>, first: &mut bool, rfc: bool) {
 }
 
 /// §4.2.4.2: an array element replaced by `{"...": "<digest>"}`.
-fn write_placeholder(out: &mut Vec<u8>, first: &mut bool, digest: &str, rfc: bool) {
+fn write_placeholder(out: &mut Vec<u8>, first: &mut bool, digest: &DigestText, rfc: bool) {
     separate(out, first, rfc);
     out.extend_from_slice(if rfc { br#"{"...": "# } else { br#"{"...":"# });
-    write_str(out, digest);
+    write_digest(out, digest);
     out.push(b'}');
+}
+
+/// A digest as a JSON string: base64url needs no escaping.
+fn write_digest(out: &mut Vec<u8>, digest: &DigestText) {
+    out.push(b'"');
+    out.extend_from_slice(digest);
+    out.push(b'"');
 }
 
 /// A JSON string, escaped as serde_json does (quotes, backslash, control characters only).

@@ -32,14 +32,10 @@ pub fn issue(
 ) -> Result<String, CredentialError> {
     let concealed = issue::conceal_maps_to_text(claims, plan, rng)?;
     let jwt = jws::sign_compact(header, &concealed.payload, signer)?;
-    let len = jwt.len() + concealed.disclosures.iter().map(|d| d.len() + 1).sum::<usize>() + 1;
-    let mut out = String::with_capacity(len);
+    let mut out = String::with_capacity(jwt.len() + 1 + concealed.disclosures_tail.len());
     out.push_str(&jwt);
     out.push('~');
-    for d in &concealed.disclosures {
-        out.push_str(d);
-        out.push('~');
-    }
+    out.push_str(&concealed.disclosures_tail);
     Ok(out)
 }
 
