@@ -57,3 +57,32 @@ mod openapi_tests {
         assert!(compliance.contains("\"requirement\""), "{compliance}");
     }
 }
+
+#[cfg(test)]
+mod parser_properties {
+    //! Every parser of outside text returns an error rather than panicking, whatever it is given.
+
+    use proptest::prelude::*;
+
+    use crate::person::Register;
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(input in "\\PC{0,24}") {
+            let _ = crate::org::OdsCode::parse(&input);
+            let _ = crate::person::Postcode::parse(&input);
+            let _ = crate::person::SmartcardUuid::parse(&input);
+            let _ = crate::checks::DbsCertificateNumber::parse(&input);
+            let _ = crate::assignment::Band::parse(&input);
+            let _ = crate::assignment::StaffGroup::parse(&input);
+            let _ = crate::cstf::CstfSubject::parse(&input);
+            let _ = crate::cstf::parse_esr_name(&input);
+            let _ = crate::cstf::parse_esr_name(&format!("NHS|CSTF|{input}|"));
+            let _ = crate::person::check_email(&input);
+            let _ = crate::person::check_phone(&input);
+            for register in Register::ALL {
+                let _ = crate::person::RegistrationNumber::parse(register, &input);
+            }
+        }
+    }
+}

@@ -24,6 +24,9 @@ pub struct CheckRequirement {
     /// For `identity`: the lowest GPG45 level accepted.
     #[serde(default)]
     pub min_assurance: Option<AssuranceLevel>,
+    /// For `employment_history`: the shortest period the history must cover (usually 36 months).
+    #[serde(default)]
+    pub min_history_months: Option<u32>,
     /// Recheck policy: the check stops counting this many months after it was made (for DBS,
     /// after issue or the last Update Service status check).
     #[serde(default)]
@@ -33,7 +36,7 @@ pub struct CheckRequirement {
 impl CheckRequirement {
     /// A requirement with no minimums.
     pub fn of(kind: CheckKind) -> Self {
-        Self { kind, min_dbs_level: None, min_assurance: None, max_age_months: None }
+        Self { kind, min_dbs_level: None, min_assurance: None, min_history_months: None, max_age_months: None }
     }
 
     /// Stable id in compliance results: `check:criminal_record`.
@@ -94,6 +97,9 @@ impl RoleRequirements {
             }
             if check.min_assurance.is_some() && check.kind != CheckKind::Identity {
                 errors.add(format!("{at}.min_assurance"), "applies to identity checks only");
+            }
+            if check.min_history_months.is_some() && check.kind != CheckKind::EmploymentHistory {
+                errors.add(format!("{at}.min_history_months"), "applies to employment_history checks only");
             }
             if check.max_age_months == Some(0) {
                 errors.add(format!("{at}.max_age_months"), "must be at least 1 month");

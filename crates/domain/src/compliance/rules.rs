@@ -94,7 +94,13 @@ fn shortfall(req: &CheckRequirement, check: &EmploymentCheck) -> Option<String> 
         CheckDetails::WorkHealth(wh) => {
             (!wh.outcome.is_fit()).then(|| format!("work health outcome is {}", wh.outcome.as_str()))
         }
-        CheckDetails::RightToWork(_) | CheckDetails::EmploymentHistory(_) => None,
+        CheckDetails::EmploymentHistory(h) => req.min_history_months.filter(|m| !h.covers_months(*m)).map(|m| {
+            format!(
+                "employment history covers {} to {}, less than the required {m} months",
+                h.covered_from, h.covered_to
+            )
+        }),
+        CheckDetails::RightToWork(_) => None,
     }
 }
 

@@ -236,6 +236,37 @@ fn smartcard_identity_counts_at_its_stated_level() {
 }
 
 #[test]
+fn employment_history_shorter_than_required_is_missing() {
+    use crate::checks::EmploymentHistoryCheck;
+    let req = RoleRequirements {
+        checks: vec![CheckRequirement {
+            min_history_months: Some(36),
+            ..CheckRequirement::of(CheckKind::EmploymentHistory)
+        }],
+        ..role()
+    };
+    let history = |from: &str| {
+        envelope(
+            CheckDetails::EmploymentHistory(EmploymentHistoryCheck {
+                covered_from: d(from),
+                covered_to: d("2025-01-01"),
+                references: vec![],
+                gaps_explained: true,
+                gap_notes: None,
+            }),
+            "2025-01-02",
+        )
+    };
+    let mut r = record();
+    r.checks.push(history("2022-01-01"));
+    assert_eq!(run(&r, &req).items[0].status, ComplianceStatus::Met);
+    r.checks[0] = history("2023-01-01");
+    let item = &run(&r, &req).items[0];
+    assert_eq!(item.status, ComplianceStatus::Missing);
+    assert!(item.reason.contains("less than the required 36 months"), "{}", item.reason);
+}
+
+#[test]
 fn time_limited_right_to_work_falls_due_with_the_permission() {
     let req = RoleRequirements { checks: vec![CheckRequirement::of(CheckKind::RightToWork)], ..role() };
     let rtw = |until: &str| {
