@@ -10,7 +10,7 @@ use crate::error::VerifyError;
 use crate::jws::{CompactJws, Jwk};
 use crate::sdjwt::{self, KbExpectations, process};
 use crate::status::{Status, StatusRef};
-use crate::vc::{LEGACY_VC_TYP, VC_TYP};
+use crate::vc::{LEGACY_VC_TYP, NEVER_DISCLOSABLE, VC_TYP};
 
 pub use crate::status::StatusSource;
 pub use crate::trust::TrustSource;
@@ -142,7 +142,18 @@ pub fn verify_presentation(
     };
     let status_ref = payload.remove("status").map(|s| StatusRef::from_claim(&s)).transpose()?;
 
+    let plain: Vec<&str> = NEVER_DISCLOSABLE.iter().copied().filter(|n| payload.contains_key(*n)).collect();
     let mut claims = process::process(payload, &parts.disclosures)?;
+    // SD-JWT VC §3.2.2.2: registered claims are never selectively disclosable; one that appears
+    // only through a disclosure was not checked above, so the credential is refused.
+    if let Some(name) =
+        NEVER_DISCLOSABLE.iter().find(|n| **n != "status" && claims.contains_key(**n) && !plain.contains(n))
+    {
+        return Err(VerifyError::DisclosureReservedName(format!("registered claim {name} must not be disclosable")));
+    }
+    if status_ref.is_none() && claims.contains_key("status") {
+        return Err(VerifyError::DisclosureReservedName("registered claim status must not be disclosable".into()));
+    }
 
     // RFC 9901 §7.3: key binding.
     let key_bound = match parts.kb_jwt {

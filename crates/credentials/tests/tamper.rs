@@ -369,6 +369,23 @@ fn disclosure_named_ellipsis_is_disclosure_reserved_name() {
 }
 
 #[test]
+fn exp_hidden_in_a_disclosure_is_disclosure_reserved_name() {
+    let w = World::new();
+    let d = Disclosure::new("c2FsdA", Some("exp"), &json!(NOW - 10));
+    let mut payload = w.base_payload(json!({"_sd": [d.digest]}));
+    payload.as_object_mut().unwrap().remove("exp");
+    rejects(&w, &bind(&w, &w.sign_raw(vc_header(&w), &payload, &w.issuer), &[&d.encoded]), "disclosure_reserved_name");
+}
+
+#[test]
+fn status_hidden_in_a_disclosure_is_disclosure_reserved_name() {
+    let w = World::new();
+    let d = Disclosure::new("c2FsdA", Some("status"), &json!({"status_list": {"idx": 1, "uri": STATUS_URI}}));
+    let payload = w.base_payload(json!({"_sd": [d.digest]}));
+    rejects(&w, &bind(&w, &w.sign_raw(vc_header(&w), &payload, &w.issuer), &[&d.encoded]), "disclosure_reserved_name");
+}
+
+#[test]
 fn array_element_disclosure_in_sd_is_disclosure_wrong_shape() {
     let w = World::new();
     let d = Disclosure::new("c2FsdA", None, &json!("x"));
