@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{FieldError, ValidationErrors, indexed};
-use crate::newtype::{check_optional_text, check_text, not_future};
+use crate::newtype::{check_text, not_future};
 
 /// A person record, as the API accepts and returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -147,7 +147,7 @@ pub fn check_email(email: &str) -> Result<(), FieldError> {
 
 /// Digits with optional `+`, spaces, hyphens and brackets; 10 to 15 digits.
 pub fn check_phone(phone: &str) -> Result<(), FieldError> {
-    check_optional_text("phone", Some(phone), 30)?;
+    check_text("phone", phone, 30)?;
     let allowed =
         phone.trim().chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " -()".contains(c) || (c == '+' && i == 0));
     let count = phone.chars().filter(char::is_ascii_digit).count();
