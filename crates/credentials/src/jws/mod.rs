@@ -1,186 +1,19 @@
-//! Compact JWS (RFC 7515 §7.1) and JWK (RFC 7517): signing behind the [`Signer`] trait so an HSM or
-//! cloud KMS can stand in for [`SoftwareEs256Key`], and verification of ES256 (RFC 7518 §3.4) and
-//! EdDSA/Ed25519 (RFC 8037). `alg: none`, every HMAC and every other algorithm are refused before
-//! any key is touched. This module owns no policy about *which* key to trust: callers pick the key.
+//! Compact JWS (RFC 7515 §7.1): signing through a [`Signer`] and verification of ES256
+//! (RFC 7518 §3.4) and EdDSA/Ed25519 (RFC 8037). `alg: none`, every HMAC and every other
+//! algorithm are refused before any key is touched. This module owns no policy about *which* key
+//! to trust: callers pick the key.
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{
-    self, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair, ParsedPublicKey,
-};
-use serde::{Deserialize, Serialize};
+mod jwk;
+mod keys;
+
+pub use jwk::Jwk;
+pub use keys::{Signer, SoftwareEd25519Key, SoftwareEs256Key};
+
+use aws_lc_rs::signature::{self, ParsedPublicKey};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::b64;
 use crate::error::{CredentialError, VerifyError};
-
-/// A public JSON Web Key: EC P-256 or OKP Ed25519. Private members are never modelled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Jwk {
-    pub kty: String,
-    pub crv: String,
-    pub x: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub y: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alg: Option<String>,
-    #[serde(rename = "use", default, skip_serializing_if = "Option::is_none")]
-    pub use_: Option<String>,
-}
-
-impl Jwk {
-    /// The RFC 7638 thumbprint (SHA-256, base64url): our `kid` for every key we mint.
-    pub fn thumbprint(&self) -> String {
-        // RFC 7638 §3.2: only the required members, lexicographic order, no whitespace.
-        let canonical = match self.kty.as_str() {
-            "EC" => format!(
-                r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
-                self.crv,
-                self.x,
-                self.y.as_deref().unwrap_or_default()
-            ),
-            _ => format!(r#"{{"crv":"{}","kty":"{}","x":"{}"}}"#, self.crv, self.kty, self.x),
-        };
-        b64::encode(Sha256::digest(canonical.as_bytes()))
-    }
-
-    /// The same key with `kid` set to its thumbprint.
-    pub fn with_thumbprint_kid(mut self) -> Self {
-        self.kid = Some(self.thumbprint());
-        self
-    }
-
-    /// The key without `kid`, `alg`, `use`: what goes in `cnf.jwk`.
-    pub fn bare(&self) -> Self {
-        Jwk { kid: None, alg: None, use_: None, ..self.clone() }
-    }
-}
-
-/// Something that signs JWS payloads: a software key now, an HSM or KMS later.
-pub trait Signer: Send + Sync {
-    /// The JWS `alg`, e.g. `ES256`.
-    fn alg(&self) -> &str;
-    /// The `kid` placed in headers (the RFC 7638 thumbprint for our own keys).
-    fn kid(&self) -> &str;
-    /// The public half, with `kid`.
-    fn public_jwk(&self) -> Jwk;
-    /// Signs the JWS signing input; ES256 returns the 64-byte `r || s` form (RFC 7518 §3.4).
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CredentialError>;
-}
-
-/// An ES256 key held in process memory (aws-lc-rs), stored by callers as PKCS#8 bytes.
-pub struct SoftwareEs256Key {
-    pair: EcdsaKeyPair,
-    jwk: Jwk,
-    kid: String,
-    rng: SystemRandom,
-}
-
-impl std::fmt::Debug for SoftwareEs256Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print private key material.
-        f.debug_struct("SoftwareEs256Key").field("kid", &self.kid).finish_non_exhaustive()
-    }
-}
-
-impl SoftwareEs256Key {
-    /// A fresh P-256 key from the operating system's CSPRNG.
-    pub fn generate() -> Result<Self, CredentialError> {
-        let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-            .map_err(|_| CredentialError::Key("P-256 key generation failed".into()))?;
-        Self::from_pkcs8(doc.as_ref())
-    }
-
-    /// Loads a key from PKCS#8 v1 DER (what [`to_pkcs8`](Self::to_pkcs8) produced).
-    pub fn from_pkcs8(der: &[u8]) -> Result<Self, CredentialError> {
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der)
-            .map_err(|e| CredentialError::Key(format!("PKCS#8 P-256 key rejected: {e}")))?;
-        let point = pair.public_key().as_ref();
-        let jwk = Jwk {
-            kty: "EC".into(),
-            crv: "P-256".into(),
-            x: b64::encode(&point[1..33]),
-            y: Some(b64::encode(&point[33..65])),
-            kid: None,
-            alg: Some("ES256".into()),
-            use_: None,
-        }
-        .with_thumbprint_kid();
-        let kid = jwk.kid.clone().unwrap_or_default();
-        Ok(Self { pair, jwk, kid, rng: SystemRandom::new() })
-    }
-
-    /// PKCS#8 v1 DER of the private key, for encrypted storage by the caller.
-    pub fn to_pkcs8(&self) -> Result<Vec<u8>, CredentialError> {
-        let doc = self.pair.to_pkcs8v1().map_err(|_| CredentialError::Key("PKCS#8 export failed".into()))?;
-        Ok(doc.as_ref().to_vec())
-    }
-}
-
-impl Signer for SoftwareEs256Key {
-    fn alg(&self) -> &str {
-        "ES256"
-    }
-    fn kid(&self) -> &str {
-        &self.kid
-    }
-    fn public_jwk(&self) -> Jwk {
-        self.jwk.clone()
-    }
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CredentialError> {
-        let sig = self.pair.sign(&self.rng, message).map_err(|_| CredentialError::Signing("ES256".into()))?;
-        Ok(sig.as_ref().to_vec())
-    }
-}
-
-/// An Ed25519 key (RFC 8037) in process memory; used for holder keys and interop tests.
-pub struct SoftwareEd25519Key {
-    pair: Ed25519KeyPair,
-    jwk: Jwk,
-    kid: String,
-}
-
-impl std::fmt::Debug for SoftwareEd25519Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SoftwareEd25519Key").field("kid", &self.kid).finish_non_exhaustive()
-    }
-}
-
-impl SoftwareEd25519Key {
-    /// A fresh Ed25519 key.
-    pub fn generate() -> Result<Self, CredentialError> {
-        let pair = Ed25519KeyPair::generate().map_err(|_| CredentialError::Key("Ed25519 generation failed".into()))?;
-        let jwk = Jwk {
-            kty: "OKP".into(),
-            crv: "Ed25519".into(),
-            x: b64::encode(pair.public_key().as_ref()),
-            y: None,
-            kid: None,
-            alg: Some("EdDSA".into()),
-            use_: None,
-        }
-        .with_thumbprint_kid();
-        let kid = jwk.kid.clone().unwrap_or_default();
-        Ok(Self { pair, jwk, kid })
-    }
-}
-
-impl Signer for SoftwareEd25519Key {
-    fn alg(&self) -> &str {
-        "EdDSA"
-    }
-    fn kid(&self) -> &str {
-        &self.kid
-    }
-    fn public_jwk(&self) -> Jwk {
-        self.jwk.clone()
-    }
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CredentialError> {
-        Ok(self.pair.sign(message).as_ref().to_vec())
-    }
-}
 
 /// The algorithms we verify. Anything else, notably `none` and `HS*`, never gets this far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,22 +218,5 @@ mod tests {
         for alg in ["none", "HS256", "HS512", "RS256", "ES384", "NONE"] {
             assert_eq!(Alg::parse(alg).unwrap_err().code(), "alg_not_allowed", "{alg}");
         }
-    }
-
-    #[test]
-    fn rfc7638_thumbprint_example() {
-        // RFC 7638 §3.1 uses an RSA key; for EC we check against the RFC 9901 A.5 issuer key,
-        // whose canonical form we build by hand here.
-        let jwk = Jwk {
-            kty: "EC".into(),
-            crv: "P-256".into(),
-            x: "b28d4MwZMjw8-00CG4xfnn9SLMVMM19SlqZpVb_uNtQ".into(),
-            y: Some("Xv5zWwuoaTgdS6hV43yI6gBwTnjukmFQQnJ_kCxzqk8".into()),
-            kid: None,
-            alg: None,
-            use_: None,
-        };
-        let canonical = r#"{"crv":"P-256","kty":"EC","x":"b28d4MwZMjw8-00CG4xfnn9SLMVMM19SlqZpVb_uNtQ","y":"Xv5zWwuoaTgdS6hV43yI6gBwTnjukmFQQnJ_kCxzqk8"}"#;
-        assert_eq!(jwk.thumbprint(), b64::encode(Sha256::digest(canonical)));
     }
 }
