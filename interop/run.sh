@@ -25,6 +25,14 @@ aud="https://verifier.interop.example"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
+# Ours must refuse our own expired credential, whatever the other libraries do with it.
+if "$bin" verify "$work/ours.expired.presentation.txt" "$work/ours.issuer.jwk.json" \
+    "https://rx1.passport.example.nhs.uk" "$nonce" "$aud" >"$work/out.json"; then
+  fail "ours accepted an expired credential"
+else
+  echo "ours: expired credential rejected: $(cat "$work/out.json")"
+fi
+
 # Our verifier on their presentation: must accept it, and must reject it once a disclosure is edited.
 ours_verify() {
   local side="$1"

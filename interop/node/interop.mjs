@@ -45,6 +45,7 @@ async function verifyOurs() {
     'disclosure edited': [parts[0], edited, ...parts.slice(2)].join('~'),
     'disclosure dropped under KB': [parts[0], ...parts.slice(2)].join('~'),
   };
+  cases['expired credential'] = read('ours.expired.presentation.txt');
   for (const [name, input] of Object.entries(cases)) {
     let rejected = false;
     try {

@@ -42,6 +42,7 @@ def verify_ours(d: Path) -> None:
         "disclosure edited": "~".join([parts[0], edited] + parts[2:]),
         "disclosure dropped under KB": "~".join([parts[0]] + parts[2:]),
     }
+    cases["expired credential"] = (d / "ours.expired.presentation.txt").read_text().strip()
     for name, text in cases.items():
         try:
             verify(text)

@@ -66,6 +66,10 @@ fn issue(dir: &str) -> Result<(), Box<dyn std::error::Error>> {
     let issued = vc::issue_vc(&spec, &issuer, &mut rand::rngs::OsRng)?;
     let kb = KeyBinding { signer: &holder, nonce: NONCE, aud: AUD, iat: t };
     let presentation = SdJwt::parse(&issued)?.present(&["/given_name", "/competences/1"], Some(&kb))?;
+    // An expired twin, for probing how strictly each verifier checks `exp`.
+    let expired_spec = VcSpec { iat: t - 7200, exp: Some(t - 3600), ..spec.clone() };
+    let expired = vc::issue_vc(&expired_spec, &issuer, &mut rand::rngs::OsRng)?;
+    let expired = SdJwt::parse(&expired)?.present(&["/given_name"], Some(&kb))?;
     let list = StatusList::new(1024, 2)?;
     let spec =
         StatusListTokenSpec { uri: STATUS_URI, iss: Some(ISS), iat: t - 60, exp: Some(t + 3600), ttl: Some(300) };
@@ -73,6 +77,7 @@ fn issue(dir: &str) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(format!("{dir}/ours.issued.txt"), &issued)?;
     std::fs::write(format!("{dir}/ours.presentation.txt"), &presentation)?;
     std::fs::write(format!("{dir}/ours.status_list.jwt"), &status_jwt)?;
+    std::fs::write(format!("{dir}/ours.expired.presentation.txt"), &expired)?;
     std::fs::write(format!("{dir}/ours.issuer.jwk.json"), serde_json::to_string(&issuer.public_jwk())?)?;
     let meta = json!({"iss": ISS, "nonce": NONCE, "aud": AUD, "now": t, "status_uri": STATUS_URI});
     std::fs::write(format!("{dir}/ours.meta.json"), meta.to_string())?;
