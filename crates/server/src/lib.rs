@@ -1,0 +1,60 @@
+//! The HTTP face of Staff Passport: the JSON API under `/api/v1`, its OpenAPI document, and (later) the
+//! OpenID4VC endpoints and web pages.
+//!
+//! Handlers extract, authorise, parse into domain types, call the store, and render. This crate writes no SQL
+//! and holds no business rules.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod json;
+pub mod openapi;
+
+use std::sync::Arc;
+
+use axum::Router;
+use chrono::{DateTime, NaiveDate, Utc};
+use store::Store;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+/// Where "now" comes from: the system clock in production, a fixed instant in tests.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Clock,
+    /// How many days ahead an expiry counts as "due soon" in compliance answers.
+    pub due_within_days: u32,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> Self {
+        AppState { store, clock: Arc::new(Utc::now), due_within_days: 30 }
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        (self.clock)().date_naive()
+    }
+}
+
+/// The whole application as a router, ready to serve.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api::router().split_for_parts();
+    let openapi = Arc::new(openapi::finish(openapi));
+    api.route("/openapi.json", axum::routing::get(move || openapi::serve(openapi.clone())))
+        .route("/health", axum::routing::get(|| async { "ok" }))
+        .layer(axum::extract::DefaultBodyLimit::max(json::MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serve until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

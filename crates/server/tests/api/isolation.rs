@@ -1,0 +1,179 @@
+//! Organisation B can never reach organisation A's data. Every route is taken from the OpenAPI document, so a
+//! route added later is covered without touching this test.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+use testkit::{TestApp, each_backend, fixtures};
+
+use crate::flows::{add, person};
+
+/// A's world: one person with one record of every kind, a role, and a user.
+struct OrgA {
+    ids: HashMap<&'static str, String>,
+    /// Strings that only A's data contains.
+    markers: Vec<String>,
+}
+
+async fn populate_a(app: &TestApp, token: &str) -> OrgA {
+    let mut role = fixtures::role("ALPHA-ROLE");
+    role["title"] = json!("Alpha Ward Sister");
+    let (status, _) = app.send_json("PUT", token, "/api/v1/roles/ALPHA-ROLE", &role).await;
+    assert_eq!(status, 200);
+    let pid = person(app, token, "Alphaperson", "AB123456C").await;
+    let base = format!("/api/v1/people/{pid}");
+    let check = add(app, token, &format!("{base}/checks"), &fixtures::dbs_check("enhanced_adults", "2025-11-02")).await;
+    let competence =
+        add(app, token, &format!("{base}/competences"), &fixtures::competence("fire_safety", 1, "2025-07-01")).await;
+    let immunisation = add(app, token, &format!("{base}/immunisations"), &fixtures::hep_b_immune()).await;
+    let assignment =
+        add(app, token, &format!("{base}/assignments"), &fixtures::assignment("ALPHA-ROLE", "applicant")).await;
+    let (status, _) = app.send_json("PUT", token, &format!("{base}/oh-clearance"), &fixtures::oh_clearance()).await;
+    assert_eq!(status, 200);
+    let (status, user) = app
+        .post(
+            token,
+            "/api/v1/users",
+            &json!({"email": "alpha.hr@a.nhs.uk", "display_name": "Alpha HR", "roles": ["hr"]}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let user_id = user["id"].as_str().unwrap().to_owned();
+    let ids = HashMap::from([
+        ("person_id", pid.clone()),
+        ("check", check.clone()),
+        ("competence", competence.clone()),
+        ("immunisation", immunisation.clone()),
+        ("assignment", assignment.clone()),
+        ("role_code", "ALPHA-ROLE".to_owned()),
+        ("user_id", user_id.clone()),
+    ]);
+    let markers = vec![
+        "Alphaperson".to_owned(),
+        "AB123456C".to_owned(),
+        "Alpha Ward Sister".to_owned(),
+        "alpha.hr@a.nhs.uk".to_owned(),
+        pid,
+        check,
+        competence,
+        immunisation,
+        assignment,
+        user_id,
+    ];
+    OrgA { ids, markers }
+}
+
+/// The record id a `{record_id}` path means, by the collection it sits in.
+fn record_id<'a>(path: &str, ids: &'a HashMap<&'static str, String>) -> &'a str {
+    let kind = ["checks", "competences", "immunisations", "assignments"]
+        .into_iter()
+        .find(|k| path.contains(&format!("/{k}/")))
+        .unwrap_or_else(|| panic!("no record kind for {path}"));
+    &ids[&kind[..kind.len() - 1]]
+}
+
+/// A valid body for each writable route, so a 404 cannot be a validation answer in disguise.
+fn body_for(method: &str, path: &str) -> Option<Value> {
+    if method == "get" || method == "delete" {
+        return None;
+    }
+    let body = if path.ends_with("/transition") {
+        json!({"status": "active", "on": "2026-02-01"})
+    } else if path.contains("/checks") {
+        fixtures::identity_check()
+    } else if path.contains("/competences") {
+        fixtures::competence("fire_safety", 1, "2025-07-01")
+    } else if path.contains("/immunisations") {
+        fixtures::flu_vaccine("2025-10-01")
+    } else if path.contains("/assignments") {
+        fixtures::assignment("ALPHA-ROLE", "applicant")
+    } else if path.contains("/oh-clearance") {
+        fixtures::oh_clearance()
+    } else if path.starts_with("/api/v1/roles/") {
+        fixtures::role("ALPHA-ROLE")
+    } else if path.contains("/tokens") {
+        json!({"label": "stolen"})
+    } else if path.starts_with("/api/v1/people/") {
+        fixtures::person("Intruder", "CE123456A")
+    } else {
+        return None;
+    };
+    Some(body)
+}
+
+fn fill(template: &str, ids: &HashMap<&'static str, String>) -> String {
+    let mut path = template.replace("{person_id}", &ids["person_id"]);
+    if path.contains("{record_id}") {
+        let id = record_id(template, ids).to_owned();
+        path = path.replace("{record_id}", &id);
+    }
+    path.replace("{role_code}", &ids["role_code"]).replace("{user_id}", &ids["user_id"]).replace("{ods_code}", "RJ1")
+}
+
+#[tokio::test]
+async fn every_route_with_another_organisations_ids_is_not_found() {
+    each_backend(|app| async move {
+        let a = app.organisation("RJ1", "Organisation A").await;
+        let b = app.organisation("RRK", "Organisation B").await;
+        let world = populate_a(&app, &a.admin_token).await;
+        let doc: Value = app.client.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+        let mut checked = 0;
+        for (template, methods) in doc["paths"].as_object().unwrap() {
+            // Routes without an id are B's own collections (or need no token): checked below for leaks only.
+            if !template.contains('{') {
+                continue;
+            }
+            for method in methods.as_object().unwrap().keys() {
+                if template == "/api/v1/roles/{role_code}" && method == "put" {
+                    // Role codes are each organisation's own namespace: B defining a role of the same code
+                    // makes B's role, checked below not to touch A's.
+                    continue;
+                }
+                let path = fill(template, &world.ids);
+                let (status, body) = match body_for(method, template) {
+                    Some(body) => app.send_json(&method.to_uppercase(), &b.admin_token, &path, &body).await,
+                    None if method == "delete" => app.delete(&b.admin_token, &path).await,
+                    None => app.get(&b.admin_token, &path).await,
+                };
+                assert_eq!(status, 404, "{} {template} answered {status}: {body}", method.to_uppercase());
+                assert_no_marker(&world.markers, &body, &format!("{method} {template}"));
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "only {checked} routes checked: did the OpenAPI document lose routes?");
+
+        let mut b_role = fixtures::role("ALPHA-ROLE");
+        b_role["title"] = json!("Beta Porter");
+        let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/ALPHA-ROLE", &b_role).await;
+        assert_eq!(status, 200);
+        let (_, a_role) = app.get(&a.admin_token, "/api/v1/roles/ALPHA-ROLE").await;
+        assert_eq!(a_role["record"]["title"], "Alpha Ward Sister", "B's role overwrote A's");
+
+        // B's own collections answer, and carry nothing of A's.
+        for path in ["/api/v1/people", "/api/v1/roles", "/api/v1/compliance", "/api/v1/users"] {
+            let (status, body) = app.get(&b.admin_token, path).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            assert_no_marker(&world.markers, &body, path);
+        }
+        let (status, _) = app.get(&b.admin_token, "/api/v1/organisations").await;
+        assert_eq!(status, 404, "an organisation user is not a registry operator");
+
+        // And A's data is all still there, untouched by B's attempts.
+        let (status, body) = app.get(&a.admin_token, &format!("/api/v1/people/{}", world.ids["person_id"])).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["record"]["family_name"], "Alphaperson");
+        for kind in ["checks", "competences", "immunisations", "assignments"] {
+            let (_, list) = app.get(&a.admin_token, &format!("/api/v1/people/{}/{kind}", world.ids["person_id"])).await;
+            assert_eq!(list.as_array().map(Vec::len), Some(1), "{kind}: {list}");
+        }
+        app
+    })
+    .await;
+}
+
+pub fn assert_no_marker(markers: &[String], body: &Value, context: &str) {
+    let text = body.to_string();
+    for marker in markers {
+        assert!(!text.contains(marker.as_str()), "{context} leaked {marker}: {text}");
+    }
+}
