@@ -9,6 +9,7 @@ pub mod assignment;
 pub mod checks;
 pub mod compliance;
 pub mod cstf;
+pub mod dates;
 pub mod error;
 pub mod immunisation;
 pub mod org;

@@ -3,10 +3,11 @@
 //! The period covered is usually at least the last three years; that is a matter for the role's
 //! requirement, not a validation error.
 
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::dates::add_months;
 use crate::error::{ValidationErrors, indexed};
 use crate::newtype::{check_optional_text, check_text, not_future};
 
@@ -45,7 +46,7 @@ impl EmploymentHistoryCheck {
 
     /// Whether the period covered spans at least `months` months.
     pub fn covers_months(&self, months: u32) -> bool {
-        self.covered_from.checked_add_months(Months::new(months)).is_some_and(|end| end <= self.covered_to)
+        add_months(self.covered_from, months).is_some_and(|end| end <= self.covered_to)
     }
 
     pub fn validate(&self, today: NaiveDate) -> Result<(), ValidationErrors> {

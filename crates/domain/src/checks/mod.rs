@@ -28,10 +28,11 @@ pub use registration::ProfessionalRegistrationCheck;
 pub use right_to_work::{RightToWorkCheck, RightToWorkPermission, RightToWorkRoute};
 pub use work_health::{EppClearance, FitnessOutcome, WorkHealthCheck};
 
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::dates::add_months;
 use crate::error::ValidationErrors;
 use crate::newtype::{check_optional_text, check_text, not_future};
 
@@ -230,8 +231,7 @@ impl EmploymentCheck {
     /// The earlier of [`Self::expires_on`] and, when a policy gives `max_age_months`, the recheck
     /// anchor plus that many months.
     pub fn due_on(&self, max_age_months: Option<u32>) -> Option<NaiveDate> {
-        let by_policy =
-            max_age_months.and_then(|months| self.recheck_anchor()?.checked_add_months(Months::new(months)));
+        let by_policy = max_age_months.and_then(|months| add_months(self.recheck_anchor()?, months));
         match (self.expires_on(), by_policy) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

@@ -129,6 +129,19 @@ fn person_record_validation_reports_paths_from_the_root() {
 }
 
 #[test]
+fn fast_date_text_matches_display() {
+    for date in ["2027-01-10", "0001-12-31", "1999-09-09", "2026-11-25", "9999-12-31"] {
+        let mut text = String::new();
+        rules::push_date(&mut text, d(date));
+        assert_eq!(text, d(date).to_string());
+    }
+    let far = NaiveDate::from_ymd_opt(12345, 6, 7).unwrap();
+    let mut text = String::new();
+    rules::push_date(&mut text, far);
+    assert_eq!(text, far.to_string());
+}
+
+#[test]
 fn role_with_no_requirements_is_met() {
     let c = run(&record(), &role());
     assert_eq!(c.overall, ComplianceStatus::Met);

@@ -14,7 +14,9 @@ pub use catalogue::{
 };
 pub use esr_name::{EsrCompetence, format_esr_name, parse_esr_name};
 
-use chrono::{Months, NaiveDate};
+pub use crate::dates::add_months;
+
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -227,11 +229,6 @@ impl Competence {
         errors.check("", check_optional_text("provider", self.provider.as_deref(), 200));
         errors.into_result()
     }
-}
-
-/// `date` + `months`, clamped to the month's end (31 January + 1 month = 28 or 29 February).
-pub fn add_months(date: NaiveDate, months: u32) -> Option<NaiveDate> {
-    date.checked_add_months(Months::new(months))
 }
 
 #[cfg(test)]

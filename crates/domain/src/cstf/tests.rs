@@ -1,6 +1,7 @@
 //! Table tests for competences: JSON shape, validation and expiry for every subject and level.
 
 use super::*;
+use chrono::Months;
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -35,6 +36,14 @@ fn expiry_is_completion_plus_refresher_for_every_subject_and_level() {
     assert_eq!(fire.expires_on(), Some(d("2026-03-15")));
     let ig = done(CompetenceRef::cstf(CstfSubject::InformationGovernance, 1), "2024-02-29");
     assert_eq!(ig.expires_on(), Some(d("2025-02-28")), "leap day clamps");
+}
+
+proptest::proptest! {
+    #[test]
+    fn add_months_agrees_with_chrono(days in -800_000i32..800_000, months in 0u32..1200) {
+        let date = d("2000-01-01") + chrono::Duration::days(i64::from(days));
+        proptest::prop_assert_eq!(add_months(date, months), date.checked_add_months(Months::new(months)));
+    }
 }
 
 #[test]
