@@ -10,7 +10,6 @@ use std::io;
 
 use serde_json::Value;
 use serde_json::ser::Formatter;
-use sha2::{Digest, Sha256};
 
 use crate::b64;
 use crate::error::VerifyError;
@@ -77,7 +76,7 @@ impl Disclosure {
 
 /// RFC 9901 §4.2.3: SHA-256 over the US-ASCII bytes of the base64url disclosure, base64url-encoded.
 pub fn digest(encoded: &str) -> String {
-    b64::encode(Sha256::digest(encoded.as_bytes()))
+    b64::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, encoded.as_bytes()))
 }
 
 /// Serialises with the separators the RFC's examples use (Python's `json.dumps` defaults).

@@ -7,12 +7,9 @@
 //! The payload is written straight to JSON text from the borrowed claims, never built as a second
 //! `Value` tree: issuing is on the hot path and allocation dominated it (see the benchmarks).
 
-use std::collections::{BTreeSet, HashSet};
-
 use rand::RngCore;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use super::disclosure::{Disclosure, RfcStyle};
 use super::pointer;
@@ -49,7 +46,7 @@ type DigestText = [u8; 43];
 
 fn digest_text(input: &[u8]) -> DigestText {
     let mut out = [0u8; 43];
-    b64::encode_into(Sha256::digest(input), &mut out);
+    b64::encode_into(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, input), &mut out);
     out
 }
 
@@ -112,15 +109,20 @@ pub fn conceal_maps_to_text(
             return Err(input(format!("{name:?} is a reserved name")));
         }
     }
-    let wanted: BTreeSet<&str> = plan.paths.iter().map(String::as_str).collect();
-    let mut route = HashSet::new();
+    // Sorted vectors, searched by bisection: cheaper than hashing for the dozen paths we see.
+    let mut wanted: Vec<&str> = plan.paths.iter().map(String::as_str).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut route = Vec::with_capacity(wanted.len() * 2);
     for p in &wanted {
         let mut cut = p.len();
         while let Some(i) = p[..cut].rfind('/') {
-            route.insert(&p[..i]);
+            route.push(&p[..i]);
             cut = i;
         }
     }
+    route.sort_unstable();
+    route.dedup();
     let mut w =
         Writer { wanted: &wanted, route: &route, used: 0, decoys: plan.decoys, tail: String::with_capacity(2048), rng };
     let mut out = Vec::with_capacity(1024);
@@ -155,9 +157,9 @@ fn reserved_name(map: &Map<String, Value>) -> Option<&str> {
 }
 
 struct Writer<'a> {
-    wanted: &'a BTreeSet<&'a str>,
+    wanted: &'a [&'a str],
     /// Every proper ancestor of a wanted path: only these containers need walking.
-    route: &'a HashSet<&'a str>,
+    route: &'a [&'a str],
     used: usize,
     decoys: usize,
     /// Encoded disclosures, each followed by `~`.
@@ -174,8 +176,10 @@ impl Writer<'_> {
         rfc: bool,
     ) -> Result<(), CredentialError> {
         match v {
-            Value::Object(m) if self.route.contains(here.as_str()) => self.write_object(m, here, out, rfc),
-            Value::Array(a) if self.route.contains(here.as_str()) => self.write_array(a, here, out, rfc),
+            Value::Object(m) if self.route.binary_search(&here.as_str()).is_ok() => {
+                self.write_object(m, here, out, rfc)
+            }
+            Value::Array(a) if self.route.binary_search(&here.as_str()).is_ok() => self.write_array(a, here, out, rfc),
             other => {
                 let r = if rfc {
                     other.serialize(&mut serde_json::Serializer::with_formatter(&mut *out, RfcStyle))
@@ -211,7 +215,7 @@ impl Writer<'_> {
             let len = here.len();
             here.push('/');
             pointer::push_escaped(here, k);
-            if self.wanted.contains(here.as_str()) {
+            if self.wanted.binary_search(&here.as_str()).is_ok() {
                 digests.push(self.disclose(Some(k), v, here)?);
             } else {
                 separate(out, &mut first, rfc);
@@ -252,7 +256,7 @@ impl Writer<'_> {
         let len = here.len();
         let has_sd = (0..a.len()).any(|i| {
             push_index(here, i);
-            let hit = self.wanted.contains(here.as_str());
+            let hit = self.wanted.binary_search(&here.as_str()).is_ok();
             here.truncate(len);
             hit
         });
@@ -271,7 +275,7 @@ impl Writer<'_> {
                 write_placeholder(out, &mut first, &d, rfc);
             }
             push_index(here, i);
-            if self.wanted.contains(here.as_str()) {
+            if self.wanted.binary_search(&here.as_str()).is_ok() {
                 let d = self.disclose(None, v, here)?;
                 write_placeholder(out, &mut first, &d, rfc);
             } else {

@@ -3,7 +3,6 @@
 //! disclosure can be added, dropped, edited or reordered after the holder signed.
 
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::b64;
 use crate::error::{CredentialError, VerifyError};
@@ -24,7 +23,7 @@ pub struct KeyBinding<'a> {
 
 /// `sd_hash`: base64url(SHA-256(presented SD-JWT ending in `~`)).
 pub fn sd_hash(presented: &str) -> String {
-    b64::encode(Sha256::digest(presented.as_bytes()))
+    b64::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, presented.as_bytes()))
 }
 
 /// Signs a KB-JWT for `presented` (which must end with `~`).
