@@ -49,8 +49,8 @@ impl VerifyOptions {
     }
 }
 
-/// A verified presentation.
-#[derive(Debug, Clone, PartialEq)]
+/// A verified presentation; serialises as the JSON the API and CLI print.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Verified {
     pub issuer: String,
     pub ods_code: String,
