@@ -131,6 +131,7 @@ pub(crate) async fn append(conn: &mut AnyConnection, chain: &str, actor: &Actor,
 /// instead of three statements per entry. The chain is identical to appending one by one.
 pub(crate) async fn append_many(
     conn: &mut AnyConnection,
+    backend: db::Backend,
     chain: &str,
     actor: &Actor,
     events: &[Event<'_>],
@@ -171,22 +172,14 @@ pub(crate) async fn append_many(
             "INSERT INTO audit_log (org_id, seq, actor, action, subject_type, subject_id, at, prev_hash, hash) VALUES ",
         );
         for i in 0..chunk.len() {
-            let b = i * 9;
-            if i > 0 {
-                sql.push_str(", ");
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            for c in 0..9 {
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&db::placeholder(backend, i * 9 + c + 1));
             }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9
-            ));
+            sql.push(')');
         }
         let mut q = sqlx::query(&sql);
         for (seq, event, prev, hash) in chunk {

@@ -133,6 +133,17 @@ pub(crate) async fn begin(pool: &AnyPool, backend: Backend) -> Result<sqlx::Tran
     })
 }
 
+/// The `n`th (1-based) bind placeholder of a statement with very many parameters. SQLite gets
+/// anonymous `?`: sqlx-sqlite looks each numbered `$n` up by name (`sqlite3_bind_parameter_name`,
+/// a linear scan), which is quadratic in the parameter count and dominated bulk inserts of
+/// thousands of values. PostgreSQL needs `$n`. Bind in order either way.
+pub(crate) fn placeholder(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_owned(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
+
 /// Now as stored: RFC 3339, UTC, fixed microsecond width so text order is time order.
 pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)

@@ -20,7 +20,7 @@ use sqlx::{AnyConnection, Row};
 use super::children::ChildKind;
 use super::{Dataset, WriteStamp};
 use crate::audit::{self, Event};
-use crate::db;
+use crate::db::{self, Backend};
 use crate::error::Result;
 
 /// Keep every statement well under SQLite's and PostgreSQL's bind-parameter limits.
@@ -173,11 +173,11 @@ impl Rows {
         Ok(())
     }
 
-    async fn write(&self, conn: &mut AnyConnection) -> Result<()> {
-        insert_rows(conn, "assignments", &child_columns::<Assignment>(), &self.assignments, "").await?;
-        insert_rows(conn, "employment_checks", &child_columns::<EmploymentCheck>(), &self.checks, "").await?;
-        insert_rows(conn, "competences", &child_columns::<Competence>(), &self.competences, "").await?;
-        insert_rows(conn, "immunisations", &child_columns::<Immunisation>(), &self.immunisations, "").await?;
+    async fn write(&self, conn: &mut AnyConnection, backend: Backend) -> Result<()> {
+        insert_rows(conn, backend, "assignments", &child_columns::<Assignment>(), &self.assignments, "").await?;
+        insert_rows(conn, backend, "employment_checks", &child_columns::<EmploymentCheck>(), &self.checks, "").await?;
+        insert_rows(conn, backend, "competences", &child_columns::<Competence>(), &self.competences, "").await?;
+        insert_rows(conn, backend, "immunisations", &child_columns::<Immunisation>(), &self.immunisations, "").await?;
         let upsert = " ON CONFLICT (org_id, person_id) DO UPDATE SET doc = excluded.doc, \
             recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, source = excluded.source, \
             source_ods = excluded.source_ods, updated_at = excluded.updated_at";
@@ -187,7 +187,7 @@ impl Rows {
             last.insert(row[1].as_deref().unwrap_or_default(), row);
         }
         let clearances: Vec<TextRow> = last.into_values().cloned().collect();
-        insert_rows(conn, "oh_clearances", &CLEARANCE_COLUMNS, &clearances, upsert).await?;
+        insert_rows(conn, backend, "oh_clearances", &CLEARANCE_COLUMNS, &clearances, upsert).await?;
         Ok(())
     }
 }
@@ -195,6 +195,7 @@ impl Rows {
 /// Multi-row `INSERT … VALUES (…), (…) <suffix>` in chunks; returns any `RETURNING` rows.
 async fn insert_rows(
     conn: &mut AnyConnection,
+    backend: Backend,
     table: &str,
     columns: &[&str],
     rows: &[TextRow],
@@ -209,8 +210,10 @@ async fn insert_rows(
             sql.push_str(if i == 0 { "(" } else { ", (" });
             for c in 0..columns.len() {
                 n += 1;
-                sql.push_str(if c == 0 { "$" } else { ", $" });
-                sql.push_str(&n.to_string());
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&db::placeholder(backend, n));
             }
             sql.push(')');
         }
@@ -249,11 +252,18 @@ impl Dataset<'_> {
             row.extend(stamp_cols(&stamp));
             rows.push(row);
         }
-        let inserted = insert_rows(&mut tx, "people", &PEOPLE_COLUMNS, &rows, " ON CONFLICT DO NOTHING RETURNING id")
-            .await?
-            .iter()
-            .map(|r| r.try_get::<String, _>(0))
-            .collect::<std::result::Result<HashSet<_>, _>>()?;
+        let inserted = insert_rows(
+            &mut tx,
+            self.store.backend,
+            "people",
+            &PEOPLE_COLUMNS,
+            &rows,
+            " ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String, _>(0))
+        .collect::<std::result::Result<HashSet<_>, _>>()?;
         let mut report = ImportReport::default();
         let mut children = Rows::default();
         let mut events_for: Vec<(String, &'static str)> = vec![];
@@ -282,10 +292,10 @@ impl Dataset<'_> {
             }
         }
         report.records_inserted = children.len();
-        children.write(&mut tx).await?;
+        children.write(&mut tx, self.store.backend).await?;
 
         let events: Vec<Event<'_>> = events_for.iter().map(|(id, action)| Event::person(action, id)).collect();
-        audit::append_many(&mut tx, &org, self.scope.actor(), &events).await?;
+        audit::append_many(&mut tx, self.store.backend, &org, self.scope.actor(), &events).await?;
         if let Some(cp) = &batch.checkpoint {
             sqlx::query(
                 "INSERT INTO import_checkpoints (org_id, source, position, updated_at) VALUES ($1, $2, $3, $4) \
@@ -330,9 +340,11 @@ impl Dataset<'_> {
         for (column, keys) in [("id", ids), ("ni_number", nis)] {
             let keys: Vec<&str> = keys.into_iter().collect();
             for chunk in keys.chunks(MAX_PARAMS / 2) {
-                let params: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                let backend = self.store.backend;
+                let params: Vec<String> = (0..chunk.len()).map(|i| db::placeholder(backend, i + 2)).collect();
                 let sql = format!(
-                    "SELECT id, {column} FROM people WHERE org_id = $1 AND {column} IN ({})",
+                    "SELECT id, {column} FROM people WHERE org_id = {} AND {column} IN ({})",
+                    db::placeholder(backend, 1),
                     params.join(", ")
                 );
                 let mut q = sqlx::query(&sql).bind(self.org());

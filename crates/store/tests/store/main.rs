@@ -8,6 +8,7 @@ mod compliance;
 mod connect;
 mod import;
 mod people;
+mod perf;
 mod records;
 mod registry;
 mod scoping;
