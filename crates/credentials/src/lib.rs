@@ -21,6 +21,7 @@
 
 pub mod b64;
 pub mod error;
+pub mod json;
 pub mod jws;
 pub mod sdjwt;
 pub mod status;

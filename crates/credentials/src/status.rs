@@ -231,7 +231,7 @@ pub fn verify_status_list_token(
         return Err(VerifyError::StatusListSignatureInvalid("signature does not verify".into()));
     }
     let claims: Map<String, Value> =
-        serde_json::from_slice(&jws.payload).map_err(|_| bad("payload is not an object"))?;
+        crate::json::object_from_slice(&jws.payload).map_err(|e| bad(&format!("payload: {e}")))?;
     // §8.3 step 3: the token must be the one for the URI the credential referenced.
     if claims.get("sub").and_then(Value::as_str) != Some(expected_uri) {
         return Err(bad("sub is not the referenced uri"));

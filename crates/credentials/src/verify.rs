@@ -82,8 +82,8 @@ pub fn verify_presentation(
         other => return Err(VerifyError::TypInvalid(format!("typ {other:?}"))),
     }
     let kid = jws.header_str("kid").ok_or_else(|| VerifyError::KidMissing("no kid in header".into()))?;
-    let mut payload: Map<String, Value> =
-        serde_json::from_slice(&jws.payload).map_err(|_| VerifyError::PayloadInvalid("not a JSON object".into()))?;
+    let mut payload: Map<String, Value> = crate::json::object_from_slice(&jws.payload)
+        .map_err(|e| VerifyError::PayloadInvalid(format!("payload: {e}")))?;
     // The issuer is read before the signature is checked only to choose the key.
     let iss = match payload.get("iss") {
         Some(Value::String(s)) => s.clone(),

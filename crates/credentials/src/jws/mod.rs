@@ -155,8 +155,8 @@ impl<'a> CompactJws<'a> {
             return Err(VerifyError::Malformed("a JWS needs exactly three parts".into()));
         };
         let header_bytes = b64::decode(h).ok_or_else(|| VerifyError::Malformed("header is not base64url".into()))?;
-        let header: Map<String, Value> = serde_json::from_slice(&header_bytes)
-            .map_err(|_| VerifyError::HeaderInvalid("header is not a JSON object".into()))?;
+        let header: Map<String, Value> = crate::json::object_from_slice(&header_bytes)
+            .map_err(|e| VerifyError::HeaderInvalid(format!("header: {e}")))?;
         let alg = match header.get("alg") {
             Some(Value::String(a)) => Alg::parse(a)?,
             _ => return Err(VerifyError::AlgNotAllowed("alg missing".into())),

@@ -50,7 +50,9 @@ impl Disclosure {
     pub fn parse(encoded: &str) -> Result<Self, VerifyError> {
         let bad = |why: &str| VerifyError::DisclosureMalformed(why.to_owned());
         let bytes = b64::decode(encoded).ok_or_else(|| bad("not base64url"))?;
-        let Value::Array(mut items) = serde_json::from_slice(&bytes).map_err(|_| bad("not JSON"))? else {
+        let Value::Array(mut items) =
+            crate::json::from_slice(&bytes).map_err(|_| bad("not JSON, or a duplicate member name"))?
+        else {
             return Err(bad("not a JSON array"));
         };
         let (salt, name, value) = match items.len() {

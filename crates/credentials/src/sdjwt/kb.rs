@@ -61,8 +61,8 @@ pub fn verify(kb_jwt: &str, presented: &str, cnf_jwk: &Jwk, expect: &KbExpectati
     if !jws.verify_with(&key)? {
         return Err(VerifyError::KbSignatureInvalid("signature does not verify under cnf.jwk".into()));
     }
-    let claims: Map<String, Value> = serde_json::from_slice(&jws.payload)
-        .map_err(|_| VerifyError::KbClaimMissing("payload is not a JSON object".into()))?;
+    let claims: Map<String, Value> = crate::json::object_from_slice(&jws.payload)
+        .map_err(|e| VerifyError::KbClaimMissing(format!("payload: {e}")))?;
     let text = |name: &str| {
         claims.get(name).and_then(Value::as_str).ok_or_else(|| VerifyError::KbClaimMissing(format!("{name} missing")))
     };

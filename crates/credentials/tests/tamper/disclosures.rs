@@ -193,3 +193,13 @@ fn sd_alg_sha512_is_sd_alg_unsupported() {
     let payload = w.base_payload(json!({"_sd_alg": "sha-512"}));
     rejects(&w, &bind(&w, &w.sign_raw(vc_header(&w), &payload, &w.issuer), &[]), "sd_alg_unsupported");
 }
+
+#[test]
+fn disclosure_value_with_a_duplicate_member_is_disclosure_malformed() {
+    let w = World::new();
+    let text = r#"["c2FsdA", "address", {"locality": "Leeds", "locality": "York"}]"#;
+    let encoded = b64::encode(text);
+    let digest = credentials::sdjwt::disclosure::digest(&encoded);
+    let payload = w.base_payload(json!({"_sd": [digest]}));
+    rejects(&w, &bind(&w, &w.sign_raw(vc_header(&w), &payload, &w.issuer), &[&encoded]), "disclosure_malformed");
+}

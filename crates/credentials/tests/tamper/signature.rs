@@ -171,3 +171,25 @@ fn empty_disclosure_slot_is_malformed() {
     let issued = w.issued();
     rejects(&w, &issued.replacen('~', "~~", 1), "malformed");
 }
+
+#[test]
+fn payload_with_a_duplicate_iss_is_payload_invalid() {
+    let w = World::new();
+    // Signed as is: a lax parser would keep the last `iss`, a strict one the first.
+    let text = format!(
+        r#"{{"iss":"{ISSUER}","vct":"{VCT}","iat":{},"iss":"https://rogue.example","_sd_alg":"sha-256"}}"#,
+        NOW - 60
+    );
+    let header = json!({"typ": "dc+sd-jwt"}).as_object().cloned().unwrap();
+    let jwt = credentials::jws::sign_compact(header, text.as_bytes(), &w.issuer).unwrap();
+    let opts = credentials::verify::VerifyOptions { require_key_binding: false, ..w.opts() };
+    let err = w.verify_with(&format!("{jwt}~"), &opts).unwrap_err();
+    assert_eq!(err.code(), "payload_invalid", "{err}");
+}
+
+#[test]
+fn header_with_a_duplicate_alg_is_header_invalid() {
+    let w = World::new();
+    let h = b64::encode(format!(r#"{{"alg":"ES256","typ":"dc+sd-jwt","kid":"{}","alg":"none"}}"#, w.issuer.kid()));
+    rejects(&w, &with_jwt_part(&w.presentation(), 0, &h), "header_invalid");
+}
