@@ -1,1 +1,46 @@
-fn main() {}
+//! `passport`: the one binary. Parses the command line and hands over to a module per command;
+//! no business rules live here.
+
+mod audit;
+mod config;
+mod demo;
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "passport", version, about = "Staff Passport: NHS workforce records and digital staff passports")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (API under /api/v1, OpenAPI at /openapi.json).
+    Serve(config::ServeArgs),
+    /// Build a fresh demo world, start the server on it and print where to go.
+    Demo(demo::DemoArgs),
+    /// Audit trail tools.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PASSPORT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Demo(args) => demo::run(args).await,
+            Command::Audit(command) => audit::run(command).await,
+        }
+    })
+}

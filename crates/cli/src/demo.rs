@@ -1,0 +1,194 @@
+//! `passport demo`: a fresh demo world, served. A registry operator, three organisations with staff of varied
+//! compliance drawn from the synthetic workforce generator, users of every role with passwords and tokens,
+//! and a curl line that returns data.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use chrono::Utc;
+use clap::Args;
+use domain::org::NewOrganisation;
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+use server::AppState;
+use store::{Dataset, NewUser, OrgScope, RegistryScope, Role, Store};
+use synth::{GenerateConfig, Generator, Plan, StaffRecord};
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// SQLite file for the demo world; replaced on every run.
+    #[arg(long, env = "PASSPORT_DEMO_DB", default_value = "passport-demo.db")]
+    pub file: String,
+    /// Address to serve the demo on.
+    #[arg(long, env = "PASSPORT_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Staff across the demo organisations.
+    #[arg(long, default_value_t = 50)]
+    pub people: u64,
+    /// Seed of the synthetic staff (the same seed gives the same people).
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Build the world and print the logins, but do not serve.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+/// One organisation's logins, as printed.
+struct OrgLogin {
+    ods: String,
+    name: String,
+    email: String,
+    password: String,
+    token: String,
+    staff: usize,
+}
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let path = format!("{}{suffix}", args.file);
+        if std::path::Path::new(&path).exists() {
+            std::fs::remove_file(&path).with_context(|| format!("removing the old demo database {path}"))?;
+        }
+    }
+    let url = format!("sqlite://{}", args.file);
+    let store = Store::connect(&url).await.with_context(|| format!("creating {url}"))?;
+    eprintln!("building the demo world in {} …", args.file);
+    let (operator, orgs) = build(&store, &args).await?;
+    if args.no_serve {
+        print_welcome(&format!("http://{}", args.listen), &operator, &orgs);
+        return Ok(());
+    }
+    // Bind before printing so that the printed address is the real one (port 0 picks a free port).
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
+    let base = format!("http://{}", listener.local_addr()?);
+    print_welcome(&base, &operator, &orgs);
+    println!("\nServing on {base} — press Ctrl-C to stop.");
+    server::serve(listener, AppState::new(store), crate::serve::shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn build(store: &Store, args: &DemoArgs) -> anyhow::Result<((String, String, String), Vec<OrgLogin>)> {
+    let registry = RegistryScope::system("demo");
+    let operator_password = password();
+    let operator = store
+        .auth()
+        .create_operator(&registry, "operator@registry.demo", "Registry Operator", Some(&operator_password))
+        .await?;
+    let operator_token = store.auth().issue_operator_token(&registry, &operator.id, "demo").await?.token;
+
+    let plan = Plan::new(GenerateConfig {
+        seed: args.seed,
+        people: args.people,
+        organisations: 3,
+        today: Utc::now().date_naive(),
+    });
+    let generator = Generator::new(plan);
+    let mut logins = Vec::new();
+    for org_plan in &generator.plan.orgs {
+        let new =
+            NewOrganisation { ods_code: org_plan.ods_code.clone(), name: org_plan.name.clone(), kind: org_plan.kind };
+        let org = store.registry().create_organisation(&registry, &new).await?;
+        let scope = OrgScope::system(org.id.clone(), "demo");
+        let dataset = store.dataset(&scope);
+        for requirements in synth::roles::all_requirements() {
+            dataset.put_role_requirements(&requirements).await?;
+        }
+        let mut staff = 0;
+        for record in generator.records(org_plan.index) {
+            load(&dataset, &record).await?;
+            staff += 1;
+        }
+        let (email, password, token) = users(store, &scope, org_plan.ods_code.as_str()).await?;
+        logins.push(OrgLogin {
+            ods: org_plan.ods_code.as_str().to_owned(),
+            name: org_plan.name.clone(),
+            email,
+            password,
+            token,
+            staff,
+        });
+    }
+    Ok((("operator@registry.demo".to_owned(), operator_password, operator_token), logins))
+}
+
+async fn load(dataset: &Dataset<'_>, record: &StaffRecord) -> anyhow::Result<()> {
+    let person = dataset.create_person(&record.person).await?;
+    for assignment in &record.assignments {
+        dataset.add_assignment(&person.id, assignment).await?;
+    }
+    for check in &record.checks {
+        dataset.add_check(&person.id, check).await?;
+    }
+    for competence in &record.competences {
+        dataset.add_competence(&person.id, competence).await?;
+    }
+    for immunisation in &record.immunisations {
+        dataset.add_immunisation(&person.id, immunisation).await?;
+    }
+    if let Some(clearance) = &record.clearance {
+        dataset.set_oh_clearance(&person.id, clearance).await?;
+    }
+    Ok(())
+}
+
+/// An admin (printed) and one user per other role, so every screen has someone to log in as.
+async fn users(store: &Store, scope: &OrgScope, ods: &str) -> anyhow::Result<(String, String, String)> {
+    let domain = format!("{}.demo", ods.to_lowercase());
+    let admin_password = password();
+    let admin_email = format!("admin@{domain}");
+    let admin = store
+        .auth()
+        .create_user(
+            scope,
+            NewUser {
+                email: admin_email.clone(),
+                display_name: format!("{ods} administrator"),
+                roles: vec![Role::Admin],
+                password: Some(admin_password.clone()),
+            },
+        )
+        .await?;
+    for role in [Role::Hr, Role::Training, Role::OccupationalHealth, Role::Verifier] {
+        store
+            .auth()
+            .create_user(
+                scope,
+                NewUser {
+                    email: format!("{}@{domain}", role.as_str().replace('_', "-")),
+                    display_name: format!("{ods} {}", role.as_str()),
+                    roles: vec![role],
+                    password: Some(admin_password.clone()),
+                },
+            )
+            .await?;
+    }
+    let token = store.auth().issue_token(scope, &admin.id, "demo").await?.token;
+    Ok((admin_email, admin_password, token))
+}
+
+fn password() -> String {
+    rand::thread_rng().sample_iter(&Alphanumeric).take(16).map(char::from).collect()
+}
+
+fn print_welcome(base: &str, operator: &(String, String, String), orgs: &[OrgLogin]) {
+    println!("\nStaff Passport demo world");
+    println!("=========================\n");
+    println!("Server:   {base}");
+    println!("OpenAPI:  {base}/openapi.json\n");
+    println!("Registry operator  {}  password {}  token {}", operator.0, operator.1, operator.2);
+    for org in orgs {
+        println!("\n{} {} ({} staff records)", org.ods, org.name, org.staff);
+        println!("  admin    {}  password {}", org.email, org.password);
+        println!("  token    {}", org.token);
+        println!(
+            "  also     hr@, training@, occupational-health@, verifier@{}.demo (same password)",
+            org.ods.to_lowercase()
+        );
+    }
+    if let Some(first) = orgs.first() {
+        println!("\nTry it (compliance of {}):", first.name);
+        println!("  curl -s -H 'Authorization: Bearer {}' {base}/api/v1/compliance", first.token);
+        println!("  curl -s -H 'Authorization: Bearer {}' '{base}/api/v1/people?limit=5'", first.token);
+    }
+}
