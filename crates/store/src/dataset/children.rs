@@ -96,6 +96,7 @@ impl Dataset<'_> {
             q = q.bind(v);
         }
         q.execute(&mut *tx).await?;
+        self.invalidate(&mut tx, person_id).await?;
         let action = format!("{}.create", T::NOUN);
         self.audit(&mut tx, Event::person(&action, person_id)).await?;
         tx.commit().await?;
@@ -156,6 +157,7 @@ impl Dataset<'_> {
         }
         let row = q.fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
         let person_id: String = row.try_get(0)?;
+        self.invalidate(&mut tx, &person_id).await?;
         let action = format!("{}.update", T::NOUN);
         self.audit(&mut tx, Event::person(&action, &person_id)).await?;
         tx.commit().await?;
@@ -173,6 +175,7 @@ impl Dataset<'_> {
         let row =
             sqlx::query(&sql).bind(self.org()).bind(id).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
         let person_id: String = row.try_get(0)?;
+        self.invalidate(&mut tx, &person_id).await?;
         let action = format!("{}.delete", T::NOUN);
         self.audit(&mut tx, Event::person(&action, &person_id)).await?;
         tx.commit().await?;

@@ -19,7 +19,7 @@ use crate::error::{Result, StoreError};
 use crate::page::{Page, PageOf};
 
 /// Person columns plus one aggregate per record table.
-const RECORD_SELECT: &str = "SELECT p.id, p.doc, p.recorded_by, p.recorded_at, p.source, p.source_ods, \
+pub(crate) const RECORD_SELECT: &str = "SELECT p.id, p.doc, p.recorded_by, p.recorded_at, p.source, p.source_ods, \
     (SELECT string_agg(x.doc, ' ' ORDER BY x.id) FROM assignments x \
         WHERE x.org_id = p.org_id AND x.person_id = p.id) AS assignments, \
     (SELECT string_agg(x.doc, ' ' ORDER BY x.id) FROM employment_checks x \
@@ -31,7 +31,7 @@ const RECORD_SELECT: &str = "SELECT p.id, p.doc, p.recorded_by, p.recorded_at, p
     (SELECT x.doc FROM oh_clearances x WHERE x.org_id = p.org_id AND x.person_id = p.id) AS oh_clearance \
     FROM people p";
 
-fn record_from_row(row: &sqlx::any::AnyRow) -> Result<Record<PersonRecord>> {
+pub(crate) fn record_from_row(row: &sqlx::any::AnyRow) -> Result<Record<PersonRecord>> {
     let person = person_from_row(row)?;
     let oh: Option<String> = row.try_get("oh_clearance")?;
     Ok(Record {

@@ -291,6 +291,9 @@ impl Dataset<'_> {
                 None => report.unknown_people.push(i),
             }
         }
+        for id in &touched {
+            self.invalidate(&mut tx, id).await?;
+        }
         report.records_inserted = children.len();
         children.write(&mut tx, self.store.backend).await?;
 

@@ -14,6 +14,7 @@ mod import;
 mod oh;
 mod people;
 mod requirements;
+mod summary;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -30,6 +30,7 @@ impl Dataset<'_> {
         .bind(&stamp.at)
         .execute(&mut *tx)
         .await?;
+        self.invalidate(&mut tx, person_id).await?;
         self.audit(&mut tx, Event::person("oh_clearance.set", person_id)).await?;
         tx.commit().await?;
         Ok(Record {

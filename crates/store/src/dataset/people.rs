@@ -119,6 +119,7 @@ impl Dataset<'_> {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        self.invalidate(&mut tx, id).await?;
         self.audit(&mut tx, Event::person("person.update", id)).await?;
         tx.commit().await?;
         Ok(Record { id: id.to_owned(), person_id: None, value: person.clone(), provenance: provenance_of(&stamp) })

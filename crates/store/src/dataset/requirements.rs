@@ -42,6 +42,7 @@ impl Dataset<'_> {
         .bind(&stamp.at)
         .execute(&mut *tx)
         .await?;
+        self.invalidate_all(&mut tx).await?;
         let event = Event { action: "role_requirements.put", subject_type: "role", subject_id: Some(role) };
         self.audit(&mut tx, event).await?;
         tx.commit().await?;
@@ -103,6 +104,7 @@ impl Dataset<'_> {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        self.invalidate_all(&mut tx).await?;
         let event = Event { action: "role_requirements.delete", subject_type: "role", subject_id: Some(role) };
         self.audit(&mut tx, event).await?;
         tx.commit().await?;

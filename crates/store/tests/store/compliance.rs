@@ -117,3 +117,86 @@ async fn person_records_page_through_the_whole_dataset_with_their_own_records() 
     })
     .await;
 }
+
+/// Three people in NUR-B5 (needs fire safety): in date, expired, never trained; one with no role.
+async fn ward(store: &store::Store, scope: &store::OrgScope) -> Vec<String> {
+    let ds = store.dataset(scope);
+    ds.put_role_requirements(&role("NUR-B5")).await.unwrap();
+    let mut ids = vec![];
+    for (n, trained) in [(1, Some("2025-03-01")), (2, Some("2022-01-01")), (3, None), (4, Some("2025-03-01"))] {
+        let p = ds.create_person(&person(n)).await.unwrap();
+        if n != 4 {
+            ds.add_assignment(&p.id, &applicant("NUR-B5")).await.unwrap();
+        }
+        if let Some(on) = trained {
+            ds.add_competence(&p.id, &fire_safety(on)).await.unwrap();
+        }
+        ids.push(p.id);
+    }
+    ids
+}
+
+#[tokio::test]
+async fn summary_counts_statuses_and_names_gaps() {
+    each_backend(|store| async move {
+        let (_, a) = org(&store, "RJ1").await;
+        let ids = ward(&store, &a).await;
+        let ds = store.dataset(&a);
+        let today = date("2025-06-01");
+        for _ in 0..2 {
+            // Second round is served from the cache and must agree.
+            let s = ds.compliance_summary(today, 30).await.unwrap();
+            assert_eq!(s.people, 4);
+            assert_eq!((s.by_status.met, s.by_status.expired, s.by_status.missing), (2, 1, 1));
+            assert_eq!(s.compliant, 2);
+            let mut listed: Vec<(String, ComplianceStatus, Vec<String>)> =
+                s.non_compliant.into_iter().map(|p| (p.id, p.overall, p.gaps)).collect();
+            listed.sort();
+            let mut want = vec![
+                (ids[1].clone(), ComplianceStatus::Expired, vec!["competence:cstf:fire_safety:1".to_owned()]),
+                (ids[2].clone(), ComplianceStatus::Missing, vec!["competence:cstf:fire_safety:1".to_owned()]),
+            ];
+            want.sort();
+            assert_eq!(listed, want);
+        }
+        assert_eq!(ds.person_compliance(&ids[1], today, 30).await.unwrap().overall, ComplianceStatus::Expired);
+        assert_eq!(ds.person_compliance(&ids[3], today, 30).await.unwrap().overall, ComplianceStatus::Met);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn summary_follows_writes_requirement_changes_and_time() {
+    each_backend(|store| async move {
+        let (_, a) = org(&store, "RJ1").await;
+        let (_, b) = org(&store, "RRK").await;
+        let ids = ward(&store, &a).await;
+        let ds = store.dataset(&a);
+        let today = date("2025-06-01");
+        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 2);
+
+        // Training the missing person is seen at once.
+        ds.add_competence(&ids[2], &fire_safety("2025-05-01")).await.unwrap();
+        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 3);
+
+        // Dropping the requirement makes everyone compliant.
+        let mut none = role("NUR-B5");
+        none.competences.clear();
+        ds.put_role_requirements(&none).await.unwrap();
+        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 4);
+        ds.put_role_requirements(&role("NUR-B5")).await.unwrap();
+
+        // Time passing: fire safety completed 2025-03-01 lasts two years (due soon, then expired).
+        let later = ds.compliance_summary(date("2027-02-20"), 30).await.unwrap();
+        assert!(later.by_status.due_soon >= 1, "{later:?}");
+        let much_later = ds.compliance_summary(date("2027-06-01"), 30).await.unwrap();
+        assert_eq!(much_later.compliant, 1, "only the person with no role: {much_later:?}");
+
+        // Another organisation sees none of it.
+        let other = store.dataset(&b).compliance_summary(today, 30).await.unwrap();
+        assert_eq!(other.people, 0);
+        assert!(matches!(store.dataset(&b).person_compliance(&ids[0], today, 30).await, Err(StoreError::NotFound)));
+        assert!(store.verify_audit().await.unwrap().is_ok());
+    })
+    .await;
+}

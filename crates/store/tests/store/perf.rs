@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use domain::compliance::{OrgSummary, PersonRecord, evaluate};
-use domain::cstf::{Catalogue, CompetenceRef, CstfSubject};
+use domain::compliance::PersonRecord;
+use domain::cstf::{CompetenceRef, CstfSubject};
 use domain::requirements::{CompetenceRequirement, RoleRequirements};
 use store::testing::TestDb;
 use store::{ImportBatch, Page};
@@ -54,68 +54,50 @@ async fn perf_compliance_summary_of_20k_people() {
         immunisations: vec![],
         epp_required: false,
     };
-    let catalogue = Catalogue::national();
+    ds.put_role_requirements(&role).await.unwrap();
+    let today = date("2025-06-01");
+
+    let t = Instant::now();
+    let mut page = Page::first(500);
+    let mut loaded = 0;
+    loop {
+        let got = ds.person_records(&page).await.unwrap();
+        loaded += got.items.len();
+        match got.next {
+            Some(n) => page.after = Some(n),
+            None => break,
+        }
+    }
+    eprintln!("load every PersonRecord ({loaded}): {:?}", t.elapsed());
+
+    let t = Instant::now();
+    let cold = ds.compliance_summary(today, 30).await.unwrap();
+    eprintln!("summary, cold cache: {:?}", t.elapsed());
+    assert_eq!(cold.people, people as usize);
     for _ in 0..3 {
         let t = Instant::now();
-        let mut summary = OrgSummary::default();
-        let mut page = Page::first(500);
-        let mut load = std::time::Duration::ZERO;
-        loop {
-            let t_load = Instant::now();
-            let got = ds.person_records(&page).await.unwrap();
-            load += t_load.elapsed();
-            for r in &got.items {
-                summary.add(r.id.clone(), &evaluate(&r.value, &role, &catalogue, date("2025-06-01"), 30));
-            }
-            match got.next {
-                Some(n) => page.after = Some(n),
-                None => break,
-            }
-        }
-        assert_eq!(summary.people, people as usize);
-        eprintln!("summary of {people}: {:?} (loading {:?})", t.elapsed(), load);
+        let warm = ds.compliance_summary(today, 30).await.unwrap();
+        eprintln!("summary, warm cache: {:?} ({} non-compliant)", t.elapsed(), warm.non_compliant.len());
     }
-    {
-        use sqlx::Row;
-        let pool = store.raw_pool();
-        for table in ["people", "assignments", "employment_checks", "competences", "immunisations", "oh_clearances"] {
-            let row =
-                sqlx::query(&format!("SELECT count(*), sum(length(doc)) FROM {table}")).fetch_one(pool).await.unwrap();
-            eprintln!("{table}: {} rows, {} bytes of JSON", row.get::<i64, _>(0), row.get::<i64, _>(1));
-        }
+
+    let ids: Vec<String> = ds.list_people(&Page::first(500)).await.unwrap().items.into_iter().map(|r| r.id).collect();
+    let mut times = vec![];
+    for id in ids.iter().cycle().take(1000) {
         let t = Instant::now();
-        let rows = sqlx::query(
-            "SELECT p.id, p.doc, (SELECT string_agg(x.doc, ' ' ORDER BY x.id) FROM competences x \
-             WHERE x.org_id = p.org_id AND x.person_id = p.id) AS c, \
-             (SELECT string_agg(x.doc, ' ' ORDER BY x.id) FROM employment_checks x \
-             WHERE x.org_id = p.org_id AND x.person_id = p.id) AS e, \
-             (SELECT string_agg(x.doc, ' ' ORDER BY x.id) FROM immunisations x \
-             WHERE x.org_id = p.org_id AND x.person_id = p.id) AS i FROM people p",
-        )
-        .fetch_all(pool)
-        .await
-        .unwrap();
-        eprintln!("raw fetch of {} aggregated rows: {:?}", rows.len(), t.elapsed());
-        let t = Instant::now();
-        let rows = sqlx::query("SELECT id FROM people").fetch_all(pool).await.unwrap();
-        eprintln!("raw fetch of {} ids: {:?}", rows.len(), t.elapsed());
-        let t = Instant::now();
-        let rows = sqlx::query("SELECT doc FROM competences").fetch_all(pool).await.unwrap();
-        eprintln!("raw fetch of {} competence docs: {:?}", rows.len(), t.elapsed());
-        let t = Instant::now();
-        let mut n = 0;
-        for row in &rows {
-            let doc: String = row.get(0);
-            let c: domain::cstf::Competence = serde_json::from_str(&doc).unwrap();
-            n += c.completed_on.to_string().len() & 1;
-        }
-        eprintln!("decode of {} competence docs: {:?} ({n})", rows.len(), t.elapsed());
+        ds.person_compliance(id, today, 30).await.unwrap();
+        times.push(t.elapsed());
     }
-    let t = Instant::now();
+    times.sort();
+    eprintln!("person compliance: p50 {:?} p99 {:?}", times[500], times[990]);
+
+    let mut times = vec![];
     for n in 0..1000u32 {
         let ni = person(n * 7 % people).ni_number.unwrap();
+        let t = Instant::now();
         ds.find_person_by_ni(&ni).await.unwrap();
+        times.push(t.elapsed());
     }
-    eprintln!("1000 lookups by NI number: {:?}", t.elapsed());
+    times.sort();
+    eprintln!("lookup by NI number: p50 {:?} p99 {:?}", times[500], times[990]);
     db.cleanup().await;
 }
