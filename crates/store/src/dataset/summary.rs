@@ -106,7 +106,7 @@ fn valid_until(result: &PersonCompliance, today: NaiveDate, due_within_days: u32
 }
 
 fn gaps_text(result: &PersonCompliance) -> String {
-    result.gaps().map(|g| g.requirement.as_str()).collect::<Vec<_>>().join(" ")
+    result.gaps().map(|g| g.requirement.as_ref()).collect::<Vec<_>>().join(" ")
 }
 
 impl Dataset<'_> {
@@ -273,7 +273,7 @@ impl Dataset<'_> {
                 summary.non_compliant.push(NonCompliantPerson {
                     id: id.to_owned(),
                     overall: parse_status(overall)?,
-                    gaps: gaps.unwrap_or_default().split_whitespace().map(str::to_owned).collect(),
+                    gaps: gaps.unwrap_or_default().split_whitespace().map(|g| g.to_owned().into()).collect(),
                 });
             }
         }

@@ -149,8 +149,11 @@ async fn summary_counts_statuses_and_names_gaps() {
             assert_eq!(s.people, 4);
             assert_eq!((s.by_status.met, s.by_status.expired, s.by_status.missing), (2, 1, 1));
             assert_eq!(s.compliant, 2);
-            let mut listed: Vec<(String, ComplianceStatus, Vec<String>)> =
-                s.non_compliant.into_iter().map(|p| (p.id, p.overall, p.gaps)).collect();
+            let mut listed: Vec<(String, ComplianceStatus, Vec<String>)> = s
+                .non_compliant
+                .into_iter()
+                .map(|p| (p.id, p.overall, p.gaps.iter().map(|g| g.to_string()).collect()))
+                .collect();
             listed.sort();
             let mut want = vec![
                 (ids[1].clone(), ComplianceStatus::Expired, vec!["competence:cstf:fire_safety:1".to_owned()]),
