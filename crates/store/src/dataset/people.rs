@@ -3,6 +3,7 @@
 //! two organisations has a record in each); `(ni_number, date_of_birth)` is also indexed
 //! nationally for transfer matching.
 
+use chrono::NaiveDate;
 use domain::person::{NiNumber, Person};
 use sqlx::Row;
 
@@ -84,6 +85,23 @@ impl Dataset<'_> {
         let row = sqlx::query(&format!("{PERSON_SELECT} WHERE org_id = $1 AND ni_number = $2"))
             .bind(self.org())
             .bind(ni.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let record = person_from_row(&row)?;
+        self.audit(&mut tx, Event::person("person.read", &record.id)).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// The person of this dataset with this NI number *and* date of birth (the transfer match key);
+    /// a person whose date of birth differs is `NotFound`.
+    pub async fn find_person_by_ni_dob(&self, ni: &NiNumber, date_of_birth: NaiveDate) -> Result<Record<Person>> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(&format!("{PERSON_SELECT} WHERE org_id = $1 AND ni_number = $2 AND date_of_birth = $3"))
+            .bind(self.org())
+            .bind(ni.as_str())
+            .bind(db::date(date_of_birth))
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound)?;

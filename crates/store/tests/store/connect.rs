@@ -38,3 +38,43 @@ async fn sqlite_memory_works() {
     let store = Store::connect("sqlite::memory:").await.unwrap();
     assert!(store.verify_audit().await.unwrap().is_ok());
 }
+
+#[tokio::test]
+async fn sqlite_file_runs_in_wal_mode_with_foreign_keys() {
+    use sqlx::Row;
+    let db = store::testing::TestDb::sqlite().await;
+    let pool = db.store.raw_pool();
+    let mode: String = sqlx::query("PRAGMA journal_mode").fetch_one(pool).await.unwrap().get(0);
+    assert_eq!(mode, "wal");
+    let fk: i64 = sqlx::query("PRAGMA foreign_keys").fetch_one(pool).await.unwrap().get(0);
+    assert_eq!(fk, 1);
+    db.cleanup().await;
+}
+
+/// The two migration histories must describe the same schema: same files, same statements once
+/// the one known dialect difference (SQLite INTEGER vs PostgreSQL BIGINT) and comments are set
+/// aside.
+#[test]
+fn migrations_are_kept_in_step() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let list = |dir: &str| {
+        let mut names: Vec<String> =
+            std::fs::read_dir(root.join(dir)).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        names
+    };
+    let (sqlite, postgres) = (list("sqlite"), list("postgres"));
+    assert_eq!(sqlite, postgres);
+    let normalise = |dir: &str, name: &str| {
+        std::fs::read_to_string(root.join(dir).join(name))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace("BIGINT", "INTEGER")
+    };
+    for name in &sqlite {
+        assert_eq!(normalise("sqlite", name), normalise("postgres", name), "{name} differs");
+    }
+}

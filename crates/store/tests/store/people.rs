@@ -26,6 +26,10 @@ async fn person_is_created_read_updated() {
 
         let ni = person(1).ni_number.unwrap();
         assert_eq!(ds.find_person_by_ni(&ni).await.unwrap().id, created.id);
+        let dob = person(1).date_of_birth;
+        assert_eq!(ds.find_person_by_ni_dob(&ni, dob).await.unwrap().id, created.id);
+        let other_dob = dob.succ_opt().unwrap();
+        assert!(matches!(ds.find_person_by_ni_dob(&ni, other_dob).await, Err(StoreError::NotFound)));
     })
     .await;
 }
