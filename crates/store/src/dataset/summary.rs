@@ -177,6 +177,56 @@ impl Dataset<'_> {
         Ok(())
     }
 
+    /// People of this dataset without a usable cached result.
+    async fn stale_people(
+        &self,
+        conn: &mut AnyConnection,
+        today: NaiveDate,
+        due_within_days: u32,
+    ) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT p.id FROM people p LEFT JOIN compliance_cache c ON c.org_id = p.org_id AND c.person_id = p.id \
+             WHERE p.org_id = $1 AND (c.person_id IS NULL OR c.basis <> $2 OR c.valid_until <= $3)",
+        )
+        .bind(self.org())
+        .bind(basis(due_within_days))
+        .bind(db::date(today))
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(rows.iter().map(|r| r.try_get::<String, _>(0)).collect::<std::result::Result<Vec<_>, _>>()?)
+    }
+
+    /// Evaluates `ids` (at most a few hundred) and stores their results.
+    async fn refresh(
+        &self,
+        conn: &mut AnyConnection,
+        ids: &[String],
+        today: NaiveDate,
+        due_within_days: u32,
+    ) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let backend = self.store.backend;
+        let roles = self.roles_map(&mut *conn).await?;
+        let params: Vec<String> = (0..ids.len()).map(|i| db::placeholder(backend, i + 2)).collect();
+        let sql = format!(
+            "{RECORD_SELECT} WHERE p.org_id = {} AND p.id IN ({})",
+            db::placeholder(backend, 1),
+            params.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(self.org());
+        for id in ids {
+            q = q.bind(id.as_str());
+        }
+        let mut results = vec![];
+        for row in q.fetch_all(&mut *conn).await? {
+            let record = record_from_row(&row)?;
+            results.push((record.id, evaluate_person(&record.value, &roles, today, due_within_days)));
+        }
+        self.store_results(&mut *conn, &results, today, due_within_days).await
+    }
+
     /// One person's compliance on `today` against their applicable roles (audited read).
     pub async fn person_compliance(
         &self,
@@ -203,40 +253,20 @@ impl Dataset<'_> {
     /// The organisation's compliance on `today`: counts by status and every non-compliant person
     /// (expired or missing) with their gaps, ordered by person id. Audited once.
     pub async fn compliance_summary(&self, today: NaiveDate, due_within_days: u32) -> Result<OrgSummary> {
-        let backend = self.store.backend;
+        // Bring stale entries up to date in short transactions of their own first, so a cold cache
+        // (thousands of people to evaluate) never holds the write lock for long …
+        let stale = self.stale_people(&mut *self.store.pool.acquire().await?, today, due_within_days).await?;
+        for chunk in stale.chunks(REFRESH_CHUNK) {
+            let mut tx = self.begin().await?;
+            self.refresh(&mut tx, chunk, today, due_within_days).await?;
+            tx.commit().await?;
+        }
+        // … then read one consistent snapshot, refreshing whatever concurrent writes invalidated
+        // meanwhile (usually nothing).
         let mut tx = self.begin().await?;
-        let stale = sqlx::query(
-            "SELECT p.id FROM people p LEFT JOIN compliance_cache c ON c.org_id = p.org_id AND c.person_id = p.id \
-             WHERE p.org_id = $1 AND (c.person_id IS NULL OR c.basis <> $2 OR c.valid_until <= $3)",
-        )
-        .bind(self.org())
-        .bind(basis(due_within_days))
-        .bind(db::date(today))
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| r.try_get::<String, _>(0))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-        if !stale.is_empty() {
-            let roles = self.roles_map(&mut tx).await?;
-            for chunk in stale.chunks(REFRESH_CHUNK) {
-                let params: Vec<String> = (0..chunk.len()).map(|i| db::placeholder(backend, i + 2)).collect();
-                let sql = format!(
-                    "{RECORD_SELECT} WHERE p.org_id = {} AND p.id IN ({})",
-                    db::placeholder(backend, 1),
-                    params.join(", ")
-                );
-                let mut q = sqlx::query(&sql).bind(self.org());
-                for id in chunk {
-                    q = q.bind(id.as_str());
-                }
-                let mut results = vec![];
-                for row in q.fetch_all(&mut *tx).await? {
-                    let record = record_from_row(&row)?;
-                    results.push((record.id, evaluate_person(&record.value, &roles, today, due_within_days)));
-                }
-                self.store_results(&mut tx, &results, today, due_within_days).await?;
-            }
+        let stale = self.stale_people(&mut tx, today, due_within_days).await?;
+        for chunk in stale.chunks(REFRESH_CHUNK) {
+            self.refresh(&mut tx, chunk, today, due_within_days).await?;
         }
 
         let mut summary = OrgSummary::default();
