@@ -19,7 +19,7 @@ use sqlx::Row;
 
 use crate::audit::{self, Event, REGISTRY_CHAIN};
 use crate::error::{Result, StoreError};
-use crate::scope::{OrgScope, RegistryScope};
+use crate::scope::{Actor, OrgScope, RegistryScope};
 use crate::{Store, db};
 
 /// Prefix of every API token, so leaked tokens are recognisable by secret scanners.
@@ -255,29 +255,38 @@ impl Auth<'_> {
     /// Replaces a user's password.
     pub async fn set_password(&self, scope: &OrgScope, user_id: &str, password: &str) -> Result<()> {
         let hash = self.hash_password(password.to_owned()).await?;
+        let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
         let done = sqlx::query("UPDATE users SET password_hash = $3 WHERE org_id = $1 AND id = $2")
             .bind(scope.org_id())
             .bind(user_id)
             .bind(hash)
-            .execute(&self.store.pool)
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        let event = Event { action: "user.set_password", subject_type: "user", subject_id: Some(user_id) };
+        audit::append(&mut tx, scope.org_id(), scope.actor(), event).await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// Disables (or re-enables) a user; a disabled user's tokens and password stop working.
     pub async fn set_disabled(&self, scope: &OrgScope, user_id: &str, disabled: bool) -> Result<()> {
+        let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
         let done = sqlx::query("UPDATE users SET disabled = $3 WHERE org_id = $1 AND id = $2")
             .bind(scope.org_id())
             .bind(user_id)
             .bind(i64::from(disabled))
-            .execute(&self.store.pool)
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        let action = if disabled { "user.disable" } else { "user.enable" };
+        let event = Event { action, subject_type: "user", subject_id: Some(user_id) };
+        audit::append(&mut tx, scope.org_id(), scope.actor(), event).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -317,32 +326,42 @@ impl Auth<'_> {
 
     /// Issues a new API token for a user of the scope's organisation.
     pub async fn issue_token(&self, scope: &OrgScope, user_id: &str, label: &str) -> Result<IssuedToken> {
-        self.get_user(scope, user_id).await?;
-        self.insert_token(user_id, label).await
+        let exists = "SELECT id FROM users WHERE org_id = $2 AND id = $1";
+        self.insert_token(exists, Some(scope.org_id()), scope.org_id(), scope.actor(), user_id, label).await
     }
 
     /// Issues a new API token for a registry operator.
     pub async fn issue_operator_token(
         &self,
-        _scope: &RegistryScope,
+        scope: &RegistryScope,
         operator_id: &str,
         label: &str,
     ) -> Result<IssuedToken> {
-        let found = sqlx::query("SELECT id FROM users WHERE id = $1 AND operator = 1")
-            .bind(operator_id)
-            .fetch_optional(&self.store.pool)
-            .await?;
-        if found.is_none() {
-            return Err(StoreError::NotFound);
-        }
-        self.insert_token(operator_id, label).await
+        let exists = "SELECT id FROM users WHERE id = $1 AND operator = 1";
+        self.insert_token(exists, None, REGISTRY_CHAIN, scope.actor(), operator_id, label).await
     }
 
-    async fn insert_token(&self, user_id: &str, label: &str) -> Result<IssuedToken> {
+    /// Creates a token for `user_id` if `exists_sql` (binding the user id, then `org`) finds the
+    /// user; audited on `chain`.
+    async fn insert_token(
+        &self,
+        exists_sql: &str,
+        org: Option<&str>,
+        chain: &str,
+        actor: &Actor,
+        user_id: &str,
+        label: &str,
+    ) -> Result<IssuedToken> {
         let mut secret = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut secret);
         let token = format!("{TOKEN_PREFIX}{}", hex::encode(secret));
         let id = db::new_id();
+        let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
+        let mut exists = sqlx::query(exists_sql).bind(user_id);
+        if let Some(org) = org {
+            exists = exists.bind(org);
+        }
+        exists.fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
         sqlx::query(
             "INSERT INTO api_tokens (id, user_id, token_hash, label, created_at, revoked_at) \
              VALUES ($1, $2, $3, $4, $5, NULL)",
@@ -352,8 +371,11 @@ impl Auth<'_> {
         .bind(token_hash(&token))
         .bind(label)
         .bind(db::now())
-        .execute(&self.store.pool)
+        .execute(&mut *tx)
         .await?;
+        let event = Event { action: "token.issue", subject_type: "user", subject_id: Some(user_id) };
+        audit::append(&mut tx, chain, actor, event).await?;
+        tx.commit().await?;
         Ok(IssuedToken { id, token, label: label.to_owned() })
     }
 
@@ -385,34 +407,29 @@ impl Auth<'_> {
 
     /// Revokes a token of any user of the scope's organisation.
     pub async fn revoke_token(&self, scope: &OrgScope, token_id: &str) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $3 WHERE id = $2 AND revoked_at IS NULL AND \
-             user_id IN (SELECT id FROM users WHERE org_id = $1)",
-        )
-        .bind(scope.org_id())
-        .bind(token_id)
-        .bind(db::now())
-        .execute(&self.store.pool)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let sql = "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND \
+                   user_id IN (SELECT id FROM users WHERE org_id = $3) RETURNING user_id";
+        self.revoke(sql, Some(scope.org_id()), scope.org_id(), scope.actor(), token_id).await
     }
 
     /// Revokes an operator's token.
-    pub async fn revoke_operator_token(&self, _scope: &RegistryScope, token_id: &str) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND \
-             user_id IN (SELECT id FROM users WHERE operator = 1)",
-        )
-        .bind(token_id)
-        .bind(db::now())
-        .execute(&self.store.pool)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+    pub async fn revoke_operator_token(&self, scope: &RegistryScope, token_id: &str) -> Result<()> {
+        let sql = "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND \
+                   user_id IN (SELECT id FROM users WHERE operator = 1) RETURNING user_id";
+        self.revoke(sql, None, REGISTRY_CHAIN, scope.actor(), token_id).await
+    }
+
+    async fn revoke(&self, sql: &str, org: Option<&str>, chain: &str, actor: &Actor, token_id: &str) -> Result<()> {
+        let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
+        let mut q = sqlx::query(sql).bind(token_id).bind(db::now());
+        if let Some(org) = org {
+            q = q.bind(org);
         }
+        let row = q.fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
+        let user_id: String = row.try_get(0)?;
+        let event = Event { action: "token.revoke", subject_type: "user", subject_id: Some(&user_id) };
+        audit::append(&mut tx, chain, actor, event).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -62,6 +62,12 @@ async fn token_authenticates_until_revoked() {
         let err = auth.authenticate_token(&issued.token).await.unwrap_err();
         assert!(matches!(err, StoreError::Unauthenticated));
         assert!(auth.list_tokens(&scope, &id).await.unwrap()[0].revoked_at.is_some());
+        // A revoked token cannot be revoked again.
+        assert!(matches!(auth.revoke_token(&scope, &issued.id).await, Err(StoreError::NotFound)));
+        // user.create, token.issue and token.revoke are on the organisation's chain.
+        let report = store.verify_audit().await.unwrap();
+        assert!(report.is_ok(), "{report:?}");
+        assert_eq!(report.entries_checked, 2 + 3);
     })
     .await;
 }
