@@ -1,20 +1,15 @@
 //! Compliance: one person against the roles they hold (or a named role), and the whole organisation.
 //!
-//! A person is judged against the requirements of each current assignment (applicant or active); the worst
-//! role decides their overall status. A role without defined requirements is itself a gap, so an unconfigured
-//! role can never make people look compliant.
-
-use std::borrow::Cow;
-use std::collections::HashMap;
+//! Which roles apply and how results merge is the store's policy (`store::dataset::summary`), which also caches
+//! results per person so the organisation summary stays fast; this module only adds the "judge against this
+//! role" view, which evaluates the person's record directly with the domain's `evaluate`.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use domain::assignment::AssignmentStatus;
-use domain::compliance::{ComplianceStatus, OrgSummary, PersonCompliance, PersonRecord, RequirementResult, evaluate};
+use domain::compliance::{OrgSummary, PersonCompliance, evaluate};
 use domain::cstf::Catalogue;
-use domain::requirements::RoleRequirements;
 use serde::{Deserialize, Serialize};
-use store::{Page, Role};
+use store::Role;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -35,27 +30,19 @@ pub struct RoleQuery {
     pub role: Option<String>,
 }
 
-/// A person's compliance with one role.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RoleCompliance {
-    pub role_code: String,
-    pub title: Option<String>,
-    pub compliance: PersonCompliance,
-}
-
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PersonComplianceView {
     pub person_id: String,
-    /// The worst status across the roles; `missing` when the person holds no current assignment.
-    pub overall: ComplianceStatus,
-    pub roles: Vec<RoleCompliance>,
+    /// The role judged against, when one was named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(flatten)]
+    pub compliance: PersonCompliance,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
-    /// Judge everyone against this role code instead of their own assignments.
-    pub role: Option<String>,
     /// Cursor into the non-compliant list (the last person id seen).
     pub after: Option<String>,
     /// How many non-compliant people to list, 1 to 500 (default 100).
@@ -64,73 +51,17 @@ pub struct SummaryQuery {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrganisationComplianceView {
-    /// Counts over every person of the organisation who holds a current assignment (or everyone, with `role`).
+    /// Counts over every person of the organisation; `non_compliant` is one page of the people who are not.
     pub summary: OrgSummary,
     /// Pass as `after` for the next page of `summary.non_compliant`.
     pub next: Option<String>,
 }
 
-/// Roles to judge a person by, each with its requirements if the organisation defined them.
-fn roles_for<'r>(
-    record: &PersonRecord,
-    requested: Option<&'r str>,
-    roles: &'r HashMap<String, RoleRequirements>,
-) -> Vec<(String, Option<&'r RoleRequirements>)> {
-    let mut codes: Vec<String> = match requested {
-        Some(code) => vec![code.to_owned()],
-        None => record
-            .assignments
-            .iter()
-            .filter(|a| matches!(a.status, AssignmentStatus::Applicant | AssignmentStatus::Active))
-            .map(|a| a.role.trim().to_owned())
-            .collect(),
-    };
-    codes.sort();
-    codes.dedup();
-    codes.into_iter().map(|code| (code.clone(), roles.get(&code))).collect()
-}
-
-fn undefined_role(code: &str) -> PersonCompliance {
-    PersonCompliance {
-        overall: ComplianceStatus::Missing,
-        items: vec![RequirementResult {
-            requirement: Cow::Owned(format!("role:{code}")),
-            label: Cow::Borrowed("Role requirements"),
-            status: ComplianceStatus::Missing,
-            expires_on: None,
-            reason: format!("no requirements are defined for role {code}"),
-        }],
-    }
-}
-
-fn judge(
-    person_id: String,
-    record: &PersonRecord,
-    requested: Option<&str>,
-    roles: &HashMap<String, RoleRequirements>,
-    state: &AppState,
-) -> PersonComplianceView {
-    let catalogue = Catalogue::national();
-    let today = state.today();
-    let judged: Vec<RoleCompliance> = roles_for(record, requested, roles)
-        .into_iter()
-        .map(|(role_code, requirements)| match requirements {
-            Some(req) => RoleCompliance {
-                title: Some(req.title.clone()),
-                compliance: evaluate(record, req, &catalogue, today, state.due_within_days),
-                role_code,
-            },
-            None => RoleCompliance { compliance: undefined_role(&role_code), title: None, role_code },
-        })
-        .collect();
-    let overall = judged.iter().map(|r| r.compliance.overall).max().unwrap_or(ComplianceStatus::Missing);
-    PersonComplianceView { person_id, overall, roles: judged }
-}
-
-/// A person's compliance with each role they hold (or `?role=`). Roles: hr, training, occupational_health.
+/// A person's compliance with the roles they hold, or with `?role=`. Roles: hr, training, occupational_health.
 #[utoipa::path(get, path = "/people/{person_id}/compliance", tag = "compliance", security(("bearer" = [])),
     params(("person_id" = String, Path), RoleQuery),
-    responses((status = 200, body = PersonComplianceView), (status = 404, body = Problem)))]
+    responses((status = 200, body = PersonComplianceView), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
 async fn person_compliance(
     State(state): State<AppState>,
     caller: OrgCaller,
@@ -139,15 +70,24 @@ async fn person_compliance(
 ) -> ApiResult<Json<PersonComplianceView>> {
     caller.require(READERS)?;
     let dataset = state.store.dataset(&caller.scope);
+    let today = state.today();
+    let Some(code) = query.role.as_deref().map(str::trim) else {
+        let compliance = dataset.person_compliance(&person_id, today, state.due_within_days).await?;
+        return Ok(Json(PersonComplianceView { person_id, role: None, compliance }));
+    };
     let record = dataset.person_record(&person_id).await?;
-    let roles = role_map(dataset.all_role_requirements().await?);
-    if let Some(code) = &query.role {
-        roles.get(code.trim()).ok_or_else(|| ApiError::invalid("role", format!("no role {code} is defined")))?;
-    }
-    Ok(Json(judge(record.id, &record.value, query.role.as_deref().map(str::trim), &roles, &state)))
+    let requirements = match dataset.get_role_requirements(code).await {
+        Ok(found) => found.value,
+        Err(store::StoreError::NotFound) => {
+            return Err(ApiError::invalid("role", format!("no role {code} is defined")));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let compliance = evaluate(&record.value, &requirements, &Catalogue::national(), today, state.due_within_days);
+    Ok(Json(PersonComplianceView { person_id: record.id, role: Some(code.to_owned()), compliance }))
 }
 
-/// Compliance across the caller's organisation: counts by status and the non-compliant people (paged).
+/// Compliance across the caller's organisation: counts by status and the non-compliant people (paged by id).
 /// Roles: hr, training, occupational_health.
 #[utoipa::path(get, path = "/compliance", tag = "compliance", security(("bearer" = [])), params(SummaryQuery),
     responses((status = 200, body = OrganisationComplianceView), (status = 422, body = Problem)))]
@@ -157,46 +97,17 @@ async fn organisation_compliance(
     Query(query): Query<SummaryQuery>,
 ) -> ApiResult<Json<OrganisationComplianceView>> {
     caller.require(READERS)?;
-    let limit = query.limit.unwrap_or(100);
-    if limit == 0 || limit > store::MAX_PAGE {
+    let limit = query.limit.unwrap_or(100) as usize;
+    if limit == 0 || limit > store::MAX_PAGE as usize {
         return Err(ApiError::invalid("limit", format!("must be between 1 and {}", store::MAX_PAGE)));
     }
     let dataset = state.store.dataset(&caller.scope);
-    let roles = role_map(dataset.all_role_requirements().await?);
-    let requested = query.role.as_deref().map(str::trim);
-    if let Some(code) = requested {
-        roles.get(code).ok_or_else(|| ApiError::invalid("role", format!("no role {code} is defined")))?;
-    }
-    let mut summary = OrgSummary::default();
-    let mut page = Page::first(store::MAX_PAGE);
-    loop {
-        let batch = dataset.person_records(&page).await?;
-        for record in &batch.items {
-            let view = judge(record.id.clone(), &record.value, requested, &roles, &state);
-            if view.roles.is_empty() {
-                // Left or never assigned: nobody to hold to a role's requirements.
-                continue;
-            }
-            summary.add(record.id.clone(), &PersonCompliance { overall: view.overall, items: flatten(view.roles) });
-        }
-        match batch.next {
-            Some(next) => page.after = Some(next),
-            None => break,
-        }
-    }
-    // People are visited in id order, so the non-compliant list is too: page it by id.
+    let mut summary = dataset.compliance_summary(state.today(), state.due_within_days).await?;
+    // The store lists the non-compliant in person id order: page by id.
     let after = query.after.unwrap_or_default();
-    let mut listed: Vec<_> = summary.non_compliant.into_iter().filter(|p| p.id > after).collect();
-    let next = (listed.len() > limit as usize).then(|| listed[limit as usize - 1].id.clone());
-    listed.truncate(limit as usize);
+    let mut listed: Vec<_> = std::mem::take(&mut summary.non_compliant).into_iter().filter(|p| p.id > after).collect();
+    let next = (listed.len() > limit).then(|| listed[limit - 1].id.clone());
+    listed.truncate(limit);
     summary.non_compliant = listed;
     Ok(Json(OrganisationComplianceView { summary, next }))
-}
-
-fn role_map(roles: Vec<RoleRequirements>) -> HashMap<String, RoleRequirements> {
-    roles.into_iter().map(|r| (r.role_code.trim().to_owned(), r)).collect()
-}
-
-fn flatten(roles: Vec<RoleCompliance>) -> Vec<RequirementResult> {
-    roles.into_iter().flat_map(|r| r.compliance.items).collect()
 }

@@ -30,7 +30,7 @@ async fn worker_record_and_compliance_round_trip() {
         let (status, body) = app.get(t, &format!("/api/v1/people/{id}/compliance")).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["overall"], "missing");
-        assert_eq!(body["roles"][0]["compliance"]["items"].as_array().unwrap().len(), 4);
+        assert_eq!(body["items"].as_array().unwrap().len(), 4, "{body}");
 
         add(&app, t, &format!("/api/v1/people/{id}/checks"), &fixtures::identity_check()).await;
         add(&app, t, &format!("/api/v1/people/{id}/checks"), &fixtures::dbs_check("enhanced_adults", "2025-11-02"))
@@ -65,7 +65,7 @@ async fn dbs_below_the_role_minimum_is_named_in_compliance() {
         add(&app, t, &format!("/api/v1/people/{id}/assignments"), &fixtures::assignment("NUR-ED", "applicant")).await;
         add(&app, t, &format!("/api/v1/people/{id}/checks"), &fixtures::dbs_check("standard", "2025-11-02")).await;
         let (_, body) = app.get(t, &format!("/api/v1/people/{id}/compliance")).await;
-        let dbs = body["roles"][0]["compliance"]["items"]
+        let dbs = body["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -151,6 +151,51 @@ async fn missing_or_bad_token_is_401() {
         let response = app.client.get(app.url("/api/v1/people")).send().await.unwrap();
         assert_eq!(response.status(), 401);
         assert_eq!(response.headers()["content-type"], "application/problem+json");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn expired_and_soon_due_training_are_told_apart() {
+    each_backend(|app| async move {
+        let org = app.organisation("RJ1", "Guy's and St Thomas'").await;
+        let t = &org.admin_token;
+        let role = json!({"role_code": "PORTER", "title": "Porter", "competences": [
+            {"competence": {"kind": "cstf", "subject": "fire_safety", "level": 1}},
+            {"competence": {"kind": "cstf", "subject": "information_governance", "level": 1}}]});
+        app.send_json("PUT", t, "/api/v1/roles/PORTER", &role).await;
+        let id = person(&app, t, "Reyes", "AB123456C").await;
+        add(&app, t, &format!("/api/v1/people/{id}/assignments"), &fixtures::assignment("PORTER", "applicant")).await;
+        // Today is 2026-06-01: fire safety (2 years) done 2024-05-01 has expired; IG (1 year) done 2025-06-10
+        // expires 2026-06-10, inside the 30-day window.
+        add(
+            &app,
+            t,
+            &format!("/api/v1/people/{id}/competences"),
+            &fixtures::competence("fire_safety", 1, "2024-05-01"),
+        )
+        .await;
+        let ig = fixtures::competence("information_governance", 1, "2025-06-10");
+        add(&app, t, &format!("/api/v1/people/{id}/competences"), &ig).await;
+        let (_, body) = app.get(t, &format!("/api/v1/people/{id}/compliance")).await;
+        let status_of = |requirement: &str| {
+            body["items"].as_array().unwrap().iter().find(|i| i["requirement"] == requirement).unwrap()["status"]
+                .clone()
+        };
+        assert_eq!(status_of("competence:cstf:fire_safety:1"), "expired", "{body}");
+        assert_eq!(status_of("competence:cstf:information_governance:1"), "due_soon", "{body}");
+        assert_eq!(body["overall"], "expired");
+
+        // Judged against another role that needs nothing they lack, they are compliant.
+        app.send_json("PUT", t, "/api/v1/roles/VOLUNTEER", &json!({"role_code": "VOLUNTEER", "title": "Volunteer"}))
+            .await;
+        let (status, body) = app.get(t, &format!("/api/v1/people/{id}/compliance?role=VOLUNTEER")).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["overall"], "met");
+        let (status, body) = app.get(t, &format!("/api/v1/people/{id}/compliance?role=NO-SUCH-ROLE")).await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["errors"][0]["field"], "role");
         app
     })
     .await;
