@@ -13,6 +13,7 @@ pub mod dates;
 pub mod error;
 pub mod immunisation;
 pub mod org;
+pub mod passport;
 pub mod person;
 pub mod requirements;
 
