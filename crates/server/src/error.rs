@@ -42,6 +42,8 @@ pub enum ApiError {
     NotFound,
     #[error("conflict on {field}: {problem}")]
     Conflict { field: String, problem: String },
+    #[error("body larger than {0} bytes")]
+    TooLarge(usize),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
     #[error("internal error")]
@@ -60,6 +62,7 @@ impl ApiError {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -85,6 +88,9 @@ impl ApiError {
                 format!("{field}: {problem}"),
                 vec![ProblemField { field: field.clone(), problem: problem.clone() }],
             ),
+            ApiError::TooLarge(limit) => {
+                ("too-large", format!("The request body is larger than the {limit} bytes accepted."), vec![])
+            }
             ApiError::UnsupportedMediaType(why) => ("unsupported-media-type", why.clone(), vec![]),
             ApiError::Internal(_) => ("internal", "An internal error occurred; it has been logged.".to_owned(), vec![]),
         };

@@ -30,7 +30,13 @@ where
                 "Expected `Content-Type: application/json`, got `{content_type}`."
             )));
         }
-        let body = Bytes::from_request(req, state).await.map_err(|e| ApiError::Malformed(e.body_text()))?;
+        let body = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge(MAX_BODY_BYTES)
+            } else {
+                ApiError::Malformed(e.body_text())
+            }
+        })?;
         parse_body(&body).map(ValidJson)
     }
 }

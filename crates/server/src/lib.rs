@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod json;
 pub mod openapi;
+pub mod query;
 
 use std::sync::Arc;
 

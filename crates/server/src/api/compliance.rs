@@ -5,7 +5,7 @@
 //! role" view, which evaluates the person's record directly with the domain's `evaluate`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use domain::compliance::{OrgSummary, PersonCompliance, evaluate};
 use domain::cstf::Catalogue;
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::OrgCaller;
+use crate::query::ValidQuery;
 
 const READERS: &[Role] = &[Role::Hr, Role::Training, Role::OccupationalHealth];
 
@@ -66,7 +67,7 @@ async fn person_compliance(
     State(state): State<AppState>,
     caller: OrgCaller,
     Path(person_id): Path<String>,
-    Query(query): Query<RoleQuery>,
+    ValidQuery(query): ValidQuery<RoleQuery>,
 ) -> ApiResult<Json<PersonComplianceView>> {
     caller.require(READERS)?;
     let dataset = state.store.dataset(&caller.scope);
@@ -94,7 +95,7 @@ async fn person_compliance(
 async fn organisation_compliance(
     State(state): State<AppState>,
     caller: OrgCaller,
-    Query(query): Query<SummaryQuery>,
+    ValidQuery(query): ValidQuery<SummaryQuery>,
 ) -> ApiResult<Json<OrganisationComplianceView>> {
     caller.require(READERS)?;
     let limit = query.limit.unwrap_or(100) as usize;

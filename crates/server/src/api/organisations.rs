@@ -1,7 +1,7 @@
 //! The registry of organisations: registry operators only.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use domain::org::{NewOrganisation, OdsCode, OrgKind};
 use serde::Serialize;
@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::OperatorCaller;
 use crate::json::ValidJson;
+use crate::query::ValidQuery;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_organisation, list_organisations)).routes(routes!(get_organisation))
@@ -64,7 +65,7 @@ async fn create_organisation(
 async fn list_organisations(
     State(state): State<AppState>,
     OperatorCaller(_scope): OperatorCaller,
-    Query(query): Query<PageQuery>,
+    ValidQuery(query): ValidQuery<PageQuery>,
 ) -> ApiResult<Json<Paged<OrganisationView>>> {
     let page = state.store.registry().list_organisations(&query.page()?).await?;
     Ok(Json(Paged::map_from(page, OrganisationView::from)))

@@ -1,7 +1,7 @@
 //! People in the caller's organisation dataset.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use domain::person::Person;
 use store::Role;
@@ -13,6 +13,7 @@ use crate::AppState;
 use crate::error::{ApiResult, Problem};
 use crate::extract::OrgCaller;
 use crate::json::ValidJson;
+use crate::query::ValidQuery;
 
 /// Roles that may read people's records.
 pub const READERS: &[Role] = &[Role::Hr, Role::Training, Role::OccupationalHealth];
@@ -42,7 +43,7 @@ async fn create_person(
 async fn list_people(
     State(state): State<AppState>,
     caller: OrgCaller,
-    Query(query): Query<PageQuery>,
+    ValidQuery(query): ValidQuery<PageQuery>,
 ) -> ApiResult<Json<Paged<RecordView<Person>>>> {
     caller.require(READERS)?;
     let page = state.store.dataset(&caller.scope).list_people(&query.page()?).await?;

@@ -1,7 +1,7 @@
 //! Role requirements of the caller's organisation: what each role needs.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use domain::requirements::RoleRequirements;
 use store::Role;
@@ -13,6 +13,7 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::OrgCaller;
 use crate::json::ValidJson;
+use crate::query::ValidQuery;
 
 const READERS: &[Role] = &[Role::Hr, Role::Training, Role::OccupationalHealth, Role::Verifier];
 
@@ -26,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn list_roles(
     State(state): State<AppState>,
     caller: OrgCaller,
-    Query(query): Query<PageQuery>,
+    ValidQuery(query): ValidQuery<PageQuery>,
 ) -> ApiResult<Json<Paged<RecordView<RoleRequirements>>>> {
     caller.require(READERS)?;
     let page = state.store.dataset(&caller.scope).list_role_requirements(&query.page()?).await?;

@@ -187,3 +187,24 @@ async fn duplicate_ni_number_is_409_naming_the_field() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn bad_query_parameters_and_oversized_bodies_get_problem_details() {
+    each_backend(|app| async move {
+        let org = app.organisation("RJ1", "Guy's and St Thomas'").await;
+        let (status, problem) = app.get(&org.admin_token, "/api/v1/people?limit=lots").await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "limit");
+        let (status, problem) = app.get(&org.admin_token, "/api/v1/people?limit=501").await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "limit");
+
+        let before = snapshot(&app).await;
+        let huge = format!("{{\"given_name\": \"{}\"}}", "x".repeat(400 * 1024));
+        let (status, problem) = app.send_raw("POST", &org.admin_token, "/api/v1/people", huge).await;
+        assert_eq!(status, 413, "{problem}");
+        assert_eq!(snapshot(&app).await, before);
+        app
+    })
+    .await;
+}
