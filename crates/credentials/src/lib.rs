@@ -23,6 +23,7 @@ pub mod b64;
 pub mod error;
 pub mod json;
 pub mod jws;
+pub mod oid4vc;
 pub mod sdjwt;
 pub mod status;
 pub mod trust;
