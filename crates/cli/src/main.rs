@@ -2,8 +2,11 @@
 //! no business rules live here.
 
 mod audit;
+mod bench;
 mod config;
 mod demo;
+mod generate;
+mod import;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +27,12 @@ enum Command {
     /// Audit trail tools.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Generate a synthetic national workforce into a database or as CSV extracts.
+    Generate(generate::GenerateArgs),
+    /// Import CSV extracts (docs/import-format.md) into one organisation's dataset.
+    Import(import::ImportArgs),
+    /// Measure load time, memory, lookups and compliance at a given size (issue 4 targets).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -41,6 +50,9 @@ fn main() -> anyhow::Result<()> {
             Command::Serve(args) => serve::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Audit(command) => audit::run(command).await,
+            Command::Generate(args) => generate::run(args).await,
+            Command::Import(args) => import::run(args).await,
+            Command::Bench(args) => bench::run(args).await,
         }
     })
 }

@@ -52,10 +52,23 @@ impl Generator {
 
     /// The records of organisation `index`: current staff, then former staff.
     pub fn records(&self, index: usize) -> impl Iterator<Item = StaffRecord> + '_ {
+        self.records_from(index, 0)
+    }
+
+    /// The records of organisation `index` from position `start` on (a resumed load skips what
+    /// is already stored without generating it).
+    pub fn records_from(&self, index: usize, start: u64) -> impl Iterator<Item = StaffRecord> + '_ {
+        (start..self.plan.records_in(index)).map(move |k| self.record_at(index, k))
+    }
+
+    /// Record number `k` of organisation `index` (current staff first, then former staff).
+    pub fn record_at(&self, index: usize, k: u64) -> StaffRecord {
         let org = &self.plan.orgs[index];
-        let current = (org.first_serial..org.first_serial + org.staff).map(move |s| self.current(s));
-        let former = self.plan.leavers_of(index).iter().map(move |s| self.former(*s));
-        current.chain(former)
+        if k < org.staff {
+            self.current(org.first_serial + k)
+        } else {
+            self.former(self.plan.leavers_of(index)[(k - org.staff) as usize])
+        }
     }
 
     /// A person as their current employer holds them.

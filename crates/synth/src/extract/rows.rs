@@ -629,7 +629,8 @@ pub(crate) fn format_row(ni: &NiNumber, value: &ExtractValue) -> Vec<String> {
         ExtractValue::Check(ch) => {
             let mut details = serde_json::to_value(&ch.details).unwrap_or_default();
             if let Some(map) = details.as_object_mut() {
-                map.remove("kind");
+                map.shift_remove("kind");
+                map.retain(|_, v| !v.is_null());
             }
             vec![
                 ni,

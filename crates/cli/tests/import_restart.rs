@@ -1,0 +1,98 @@
+//! An import killed with SIGKILL part-way and run again ends with exactly the rows of the
+//! extract: nothing duplicated, nothing lost. A third run loads nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn temp_dir(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let dir = std::env::temp_dir().join(format!("passport-{name}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn rows(path: &Path) -> u64 {
+    std::fs::read_to_string(path).map_or(0, |s| s.lines().count() as u64 - 1)
+}
+
+const TABLES: [(&str, &str); 6] = [
+    ("people", "people.csv"),
+    ("assignments", "assignments.csv"),
+    ("employment_checks", "checks.csv"),
+    ("competences", "competences.csv"),
+    ("immunisations", "immunisations.csv"),
+    ("oh_clearances", "clearances.csv"),
+];
+
+#[test]
+fn import_killed_part_way_and_rerun_ends_exact() {
+    let root = temp_dir("import-kill");
+    let exe = env!("CARGO_BIN_EXE_passport");
+    let csv = root.join("csv");
+    let ok = Command::new(exe)
+        .args(["generate", "--people", "4000", "--organisations", "1", "--seed", "6", "--as-of", "2026-11-25", "--csv"])
+        .arg(&csv)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let ods = std::fs::read_dir(&csv).unwrap().map(|e| e.unwrap().path()).find(|p| p.is_dir()).unwrap();
+    let url = format!("sqlite://{}", root.join("k.db").display());
+    let import = |stdout: Stdio| {
+        Command::new(exe)
+            .args(["import", "--register", "--as-of", "2026-11-25", "--batch", "300", "--database-url", &url, "--org"])
+            .arg(ods.file_name().unwrap())
+            .arg("--dir")
+            .arg(&ods)
+            .stdout(stdout)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let counts = || -> Vec<u64> {
+        rt.block_on(async {
+            let store = store::Store::connect(&url).await.unwrap();
+            let mut out = vec![];
+            for (table, _) in TABLES {
+                let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                    .fetch_one(store.raw_pool())
+                    .await
+                    .unwrap_or(0);
+                out.push(n as u64);
+            }
+            store.close().await;
+            out
+        })
+    };
+    let expected: Vec<u64> = TABLES.iter().map(|(_, f)| rows(&ods.join(f))).collect();
+
+    // Kill the first run once some, but not all, of the competences are in.
+    let mut child = import(Stdio::null());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let at_kill = loop {
+        std::thread::sleep(Duration::from_millis(20));
+        if root.join("k.db").exists() {
+            let now = counts();
+            if now[3] > 0 {
+                child.kill().unwrap(); // SIGKILL on Unix
+                child.wait().unwrap();
+                break now;
+            }
+        }
+        assert!(Instant::now() < deadline, "import never reached competences.csv");
+        assert!(child.try_wait().unwrap().is_none(), "import finished before it could be killed");
+    };
+    assert!(at_kill[3] < expected[3], "killed part-way: {at_kill:?} of {expected:?}");
+
+    let out = import(Stdio::piped()).wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(counts(), expected, "after the rerun every table holds exactly the extract's rows");
+
+    let out = import(Stdio::piped()).wait_with_output().unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.lines().any(|l| l.starts_with("people.csv") && l.split_whitespace().nth(2) == Some("0")), "{table}");
+    assert_eq!(counts(), expected, "a third run changes nothing");
+    std::fs::remove_dir_all(root).unwrap();
+}
