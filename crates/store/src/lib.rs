@@ -17,6 +17,7 @@ mod auth;
 mod dataset;
 mod db;
 mod error;
+mod issuing;
 mod page;
 mod registry;
 mod scope;
@@ -28,9 +29,13 @@ use sqlx::AnyPool;
 
 pub use audit::{AuditEntry, AuditFault, AuditReport, REGISTRY_CHAIN};
 pub use auth::{Auth, IssuedToken, NewUser, Principal, Role, TOKEN_PREFIX, TokenInfo, User};
-pub use dataset::{Checkpoint, Dataset, ImportBatch, ImportRecord, ImportReport, PersonRef, Record};
+pub use dataset::{
+    Checkpoint, CredentialStatus, Dataset, ImportBatch, ImportRecord, ImportReport, IssueOutcome, IssueSlot,
+    IssuedCredential, PersonRef, PersonSources, Record, STATUS_LIST_SIZE, oh_source_id,
+};
 pub use db::{Backend, StoreOptions};
 pub use error::{Result, StoreError};
+pub use issuing::{IssuerKey, Issuing, NewKey, SigningKey, StatusListRows};
 pub use page::{MAX_PAGE, Page, PageOf};
 pub use registry::{OrgStatus, Organisation, Registry};
 pub use scope::{Actor, OrgScope, Provenance, RegistryScope, Source};

@@ -31,8 +31,14 @@ enum Cleanup {
     Postgres { admin_url: String, name: String },
 }
 
-fn test_options() -> StoreOptions {
-    StoreOptions { insecure_fast_password_hashing: true, max_connections: Some(4) }
+/// Production defaults except cheap password hashing, and a small PostgreSQL pool because tests
+/// run in parallel against one server.
+fn test_options(backend: Backend) -> StoreOptions {
+    let max_connections = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(4),
+    };
+    StoreOptions { insecure_fast_password_hashing: true, max_connections }
 }
 
 impl TestDb {
@@ -40,7 +46,7 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let path = std::env::temp_dir().join(format!("passport-test-{}.db", uuid::Uuid::new_v4()));
         let url = format!("sqlite://{}", path.display());
-        let store = Store::connect_with(&url, test_options()).await.expect("open SQLite test database");
+        let store = Store::connect_with(&url, test_options(Backend::Sqlite)).await.expect("open SQLite test database");
         TestDb { store, url, cleanup: Cleanup::File(path) }
     }
 
@@ -52,7 +58,8 @@ impl TestDb {
         admin.execute(format!("CREATE DATABASE \"{name}\"").as_str()).await.expect("create test database");
         admin.close().await.ok();
         let url = replace_database(admin_url, &name);
-        let store = Store::connect_with(&url, test_options()).await.expect("open PostgreSQL test database");
+        let store =
+            Store::connect_with(&url, test_options(Backend::Postgres)).await.expect("open PostgreSQL test database");
         TestDb { store, url, cleanup: Cleanup::Postgres { admin_url: admin_url.to_owned(), name } }
     }
 

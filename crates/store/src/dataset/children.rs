@@ -158,6 +158,7 @@ impl Dataset<'_> {
         let row = q.fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
         let person_id: String = row.try_get(0)?;
         self.invalidate(&mut tx, &person_id).await?;
+        self.revoke_derived(&mut tx, id, "a record it rests on was replaced").await?;
         let action = format!("{}.update", T::NOUN);
         self.audit(&mut tx, Event::person(&action, &person_id)).await?;
         tx.commit().await?;
@@ -176,6 +177,7 @@ impl Dataset<'_> {
             sqlx::query(&sql).bind(self.org()).bind(id).fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
         let person_id: String = row.try_get(0)?;
         self.invalidate(&mut tx, &person_id).await?;
+        self.revoke_derived(&mut tx, id, "a record it rests on was deleted").await?;
         let action = format!("{}.delete", T::NOUN);
         self.audit(&mut tx, Event::person(&action, &person_id)).await?;
         tx.commit().await?;

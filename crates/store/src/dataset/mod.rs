@@ -10,6 +10,7 @@
 mod assignments;
 mod children;
 mod compliance;
+mod credentials;
 mod import;
 mod oh;
 mod people;
@@ -27,6 +28,9 @@ use crate::db;
 use crate::error::{Result, StoreError};
 use crate::page::{Page, PageOf};
 use crate::scope::{OrgScope, Provenance, Source};
+pub use credentials::{
+    CredentialStatus, IssueOutcome, IssueSlot, IssuedCredential, PersonSources, STATUS_LIST_SIZE, oh_source_id,
+};
 pub use import::{Checkpoint, ImportBatch, ImportRecord, ImportReport, PersonRef};
 
 /// A stored value with its store id and provenance.

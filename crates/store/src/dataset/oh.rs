@@ -31,6 +31,7 @@ impl Dataset<'_> {
         .execute(&mut *tx)
         .await?;
         self.invalidate(&mut tx, person_id).await?;
+        self.revoke_derived(&mut tx, &super::oh_source_id(person_id), "a record it rests on was replaced").await?;
         self.audit(&mut tx, Event::person("oh_clearance.set", person_id)).await?;
         tx.commit().await?;
         Ok(Record {

@@ -101,3 +101,49 @@ async fn perf_compliance_summary_of_20k_people() {
     eprintln!("lookup by NI number: p50 {:?} p99 {:?}", times[500], times[990]);
     db.cleanup().await;
 }
+
+/// Many concurrent audited reads (each one a write transaction on SQLite): how the pool size
+/// affects throughput and tail latency.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing; run in release"]
+async fn perf_concurrent_reads_by_pool_size() {
+    for pool in [1u32, 2, 4] {
+        let path = std::env::temp_dir().join(format!("passport-perf-{}.db", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}", path.display());
+        let options = store::StoreOptions { insecure_fast_password_hashing: true, max_connections: Some(pool) };
+        let store = store::Store::connect_with(&url, options).await.unwrap();
+        let (_, a) = org(&store, "RJ1").await;
+        let batch = ImportBatch { people: (0..200).map(record).collect(), ..Default::default() };
+        let ids: Vec<String> =
+            store.dataset(&a).import_batch(&batch).await.unwrap().people.into_iter().flatten().collect();
+        let t = Instant::now();
+        let mut tasks = vec![];
+        for w in 0..16 {
+            let (store, a, ids) = (store.clone(), a.clone(), ids.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut times = vec![];
+                for id in ids.iter().skip(w).step_by(4).take(50) {
+                    let t = Instant::now();
+                    store.dataset(&a).get_person(id).await.unwrap();
+                    times.push(t.elapsed());
+                }
+                times
+            }));
+        }
+        let mut times = vec![];
+        for task in tasks {
+            times.extend(task.await.unwrap());
+        }
+        times.sort();
+        let n = times.len();
+        eprintln!(
+            "pool {pool}: {n} reads in {:?}, p50 {:?} p99 {:?} max {:?}",
+            t.elapsed(),
+            times[n / 2],
+            times[n * 99 / 100],
+            times[n - 1]
+        );
+        store.close().await;
+        std::fs::remove_file(&path).ok();
+    }
+}
