@@ -6,6 +6,7 @@ mod auth;
 mod common;
 mod compliance;
 mod connect;
+mod credentials;
 mod import;
 mod people;
 mod perf;
