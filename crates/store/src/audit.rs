@@ -88,6 +88,12 @@ impl<'a> Event<'a> {
 
 /// Appends one entry to `chain` inside the caller's transaction.
 pub(crate) async fn append(conn: &mut AnyConnection, chain: &str, actor: &Actor, event: Event<'_>) -> Result<i64> {
+    append_as(conn, chain, &actor.as_audit_text(), event).await
+}
+
+/// [`append`] with the actor already written out, for entries an organisation's chain records
+/// about someone from elsewhere (a transfer match: `iat:<their ODS>:user:<id>`).
+pub(crate) async fn append_as(conn: &mut AnyConnection, chain: &str, actor: &str, event: Event<'_>) -> Result<i64> {
     let bump = "UPDATE audit_heads SET seq = seq + 1 WHERE org_id = $1 RETURNING seq, hash";
     let mut head = sqlx::query(bump).bind(chain).fetch_optional(&mut *conn).await?;
     if head.is_none() {
@@ -101,9 +107,8 @@ pub(crate) async fn append(conn: &mut AnyConnection, chain: &str, actor: &Actor,
     let head = head.ok_or(StoreError::NotFound)?;
     let seq: i64 = head.try_get(0)?;
     let prev_hash: String = head.try_get(1)?;
-    let actor = actor.as_audit_text();
     let at = db::now();
-    let hash = entry_hash(chain, seq, &actor, event.action, event.subject_type, event.subject_id, &at, &prev_hash);
+    let hash = entry_hash(chain, seq, actor, event.action, event.subject_type, event.subject_id, &at, &prev_hash);
     sqlx::query("UPDATE audit_heads SET hash = $2 WHERE org_id = $1")
         .bind(chain)
         .bind(&hash)
@@ -115,7 +120,7 @@ pub(crate) async fn append(conn: &mut AnyConnection, chain: &str, actor: &Actor,
     )
     .bind(chain)
     .bind(seq)
-    .bind(&actor)
+    .bind(actor)
     .bind(event.action)
     .bind(event.subject_type)
     .bind(event.subject_id)

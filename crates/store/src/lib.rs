@@ -31,7 +31,7 @@ pub use audit::{AuditEntry, AuditFault, AuditReport, REGISTRY_CHAIN};
 pub use auth::{Auth, IssuedToken, NewUser, Principal, Role, TOKEN_PREFIX, TokenInfo, User};
 pub use dataset::{
     Checkpoint, CredentialStatus, Dataset, ImportBatch, ImportRecord, ImportReport, IssueOutcome, IssueSlot,
-    IssuedCredential, PersonRef, PersonSources, Record, STATUS_LIST_SIZE, oh_source_id,
+    IssuedCredential, PersonRef, PersonSources, Record, STATUS_LIST_SIZE, TransferMatch, oh_source_id,
 };
 pub use db::{Backend, StoreOptions};
 pub use error::{Result, StoreError};

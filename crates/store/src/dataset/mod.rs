@@ -16,6 +16,7 @@ mod oh;
 mod people;
 mod requirements;
 mod summary;
+mod transfer;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -32,6 +33,7 @@ pub use credentials::{
     CredentialStatus, IssueOutcome, IssueSlot, IssuedCredential, PersonSources, STATUS_LIST_SIZE, oh_source_id,
 };
 pub use import::{Checkpoint, ImportBatch, ImportRecord, ImportReport, PersonRef};
+pub use transfer::TransferMatch;
 
 /// A stored value with its store id and provenance.
 #[derive(Debug, Clone, PartialEq, Serialize)]

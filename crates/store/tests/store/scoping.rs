@@ -41,3 +41,35 @@ async fn missing_and_foreign_ids_fail_the_same_way() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn transfer_match_finds_other_organisations_records_and_audits_both_sides() {
+    each_backend(|store| async move {
+        let (rrk, b) = org(&store, "RRK").await;
+        let (_, c) = org(&store, "RTH").await;
+        let (_, a) = org(&store, "RJ1").await;
+        let earlier = store.dataset(&b).create_person(&person(1)).await.unwrap();
+        // Same NI number, different date of birth: not the same person.
+        let mut other_dob = person(1);
+        other_dob.date_of_birth = "1991-01-01".parse().unwrap();
+        store.dataset(&c).create_person(&other_dob).await.unwrap();
+        let applicant = store.dataset(&a).create_person(&person(1)).await.unwrap();
+
+        let found = store.dataset(&a).transfer_matches(&applicant.id).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].ods_code.as_str(), "RRK");
+        assert_eq!((found[0].org_id.as_str(), found[0].person_id.as_str()), (rrk.id.as_str(), earlier.id.as_str()));
+
+        // The matched organisation can see who looked at its person, and from where.
+        let trail = store.dataset(&b).audit_for_subject(&earlier.id, &Page::default()).await.unwrap().items;
+        let looked = trail.iter().find(|e| e.action == "iat.matched").expect("audited at the source");
+        assert_eq!(looked.actor, "iat:RJ1:system:test");
+        let mine = store.dataset(&a).audit_for_subject(&applicant.id, &Page::default()).await.unwrap().items;
+        assert!(mine.iter().any(|e| e.action == "iat.match"));
+        assert!(store.verify_audit().await.unwrap().is_ok());
+
+        // Someone else's person id is not an applicant of mine.
+        assert!(matches!(store.dataset(&a).transfer_matches(&earlier.id).await, Err(StoreError::NotFound)));
+    })
+    .await;
+}
