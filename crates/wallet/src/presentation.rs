@@ -1,0 +1,145 @@
+//! OpenID4VP 1.0 responder: fetch the request object behind a link (§5.7, RFC 9101), check it,
+//! match its DCQL query against the wallet (§6.4), and build a [`PresentationPlan`] that says
+//! exactly what each presentation will disclose, so the user can consent before anything is
+//! sent. [`submit`] then signs a KB-JWT per presentation (`nonce` from the request, `aud` = the
+//! client id, Appendix B.3.6) and posts the `vp_token` with `direct_post` (§8.2); [`decline`]
+//! posts `access_denied` instead.
+
+use credentials::oid4vc::matching::{self, Selection};
+use credentials::oid4vc::oauth::{ErrorCode, OAuthError};
+use credentials::oid4vc::vp::{
+    AuthorizationRequest, AuthorizationResponse, DirectPostResponse, ReceivedRequestObject, RequestLink, VpToken,
+};
+use credentials::sdjwt::KeyBinding;
+use reqwest::Client;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::http;
+use crate::store::Wallet;
+use crate::{Result, WalletError, protocol};
+
+/// One presentation the wallet would send.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedPresentation {
+    /// The credential query it answers.
+    pub query_id: String,
+    /// The held credential's id, type and issuer.
+    pub credential_id: String,
+    pub vct: String,
+    pub issuer: String,
+    /// Each selectively disclosed claim (JSON Pointer, value) that will be revealed.
+    pub disclosed: Vec<(String, Value)>,
+    /// Claims the verifier sees anyway because the issuer did not make them disclosable.
+    pub always_visible: Vec<String>,
+    #[serde(skip)]
+    held: usize,
+    #[serde(skip)]
+    indices: Vec<usize>,
+}
+
+/// What the wallet is about to do for a request.
+#[derive(Debug, Clone, Serialize)]
+pub struct PresentationPlan {
+    /// The verifier as it identifies itself (for `redirect_uri:` clients, its response URI).
+    pub client_id: String,
+    pub response_uri: String,
+    pub presentations: Vec<PlannedPresentation>,
+    /// Credential queries the wallet cannot answer; when non-empty only [`decline`] is possible.
+    pub missing: Vec<String>,
+    #[serde(skip)]
+    request: AuthorizationRequest,
+}
+
+impl PresentationPlan {
+    pub fn can_submit(&self) -> bool {
+        self.missing.is_empty()
+    }
+}
+
+/// Fetches and checks the request behind `link` and plans the answer.
+pub async fn prepare(wallet: &Wallet, client: &Client, link: &str, now: i64) -> Result<PresentationPlan> {
+    let link = RequestLink::parse(link).map_err(|e| protocol(e.to_string()))?;
+    let token = match link.request_uri_method.as_deref() {
+        // §5.10: with `post` the wallet may send its metadata; we send none, which is allowed.
+        Some("post") => {
+            http::post_form_text(client, &link.request_uri, String::new(), "application/oauth-authz-req+jwt").await?
+        }
+        _ => http::get_text(client, &link.request_uri, "application/oauth-authz-req+jwt").await?,
+    };
+    let received = ReceivedRequestObject::parse(&token).map_err(|e| protocol(format!("request object: {e}")))?;
+    if received.alg != "none" {
+        return Err(protocol(format!(
+            "signed request objects ({} with client {}) need a client identifier prefix this wallet does not support",
+            received.alg, received.request.client_id
+        )));
+    }
+    let request = received.request;
+    // §5.10.1: the link's client_id and the request object's must be identical.
+    if request.client_id != link.client_id {
+        return Err(protocol("the request object's client_id differs from the link's"));
+    }
+    let response_uri = request.validate(now).map_err(|e| protocol(e.to_string()))?.to_owned();
+    http::check_url(&response_uri)?;
+    let query = request.dcql_query.as_ref().ok_or_else(|| protocol("no dcql_query"))?;
+    let held = wallet.held()?;
+    let (selection, missing) = match matching::select(query, &held) {
+        Ok(s) => (s, Vec::new()),
+        Err(u) => (Selection { picks: Vec::new() }, u.missing),
+    };
+    let mut presentations = Vec::new();
+    for (query_id, candidates) in &selection.picks {
+        for c in candidates {
+            let h = &held[c.held];
+            let indices =
+                matching::disclosure_indices(&h.sd, &c.pointers).map_err(|e| WalletError::Credential(e.to_string()))?;
+            let disclosed = matching::revealed(&h.sd, &indices).map_err(|e| WalletError::Credential(e.to_string()))?;
+            let payload = h.sd.unverified_payload().map_err(|e| WalletError::Credential(e.to_string()))?;
+            let always_visible = payload
+                .keys()
+                .filter(|k| !k.starts_with('_') && !credentials::vc::NEVER_DISCLOSABLE.contains(&k.as_str()))
+                .cloned()
+                .collect();
+            let stored = &wallet.credentials()[c.held];
+            presentations.push(PlannedPresentation {
+                query_id: query_id.clone(),
+                credential_id: stored.id.clone(),
+                vct: h.vct.clone(),
+                issuer: h.issuer.clone(),
+                disclosed,
+                always_visible,
+                held: c.held,
+                indices,
+            });
+        }
+    }
+    Ok(PresentationPlan { client_id: request.client_id.clone(), response_uri, presentations, missing, request })
+}
+
+/// Builds the presentations with KB-JWTs and posts them to the response URI.
+pub async fn submit(wallet: &Wallet, client: &Client, plan: &PresentationPlan, now: i64) -> Result<DirectPostResponse> {
+    if !plan.can_submit() {
+        return Err(protocol(format!("cannot answer: no credential for {}", plan.missing.join(", "))));
+    }
+    let held = wallet.held()?;
+    let mut vp_token = VpToken::new();
+    for p in &plan.presentations {
+        let kb =
+            KeyBinding { signer: wallet.holder(), nonce: &plan.request.nonce, aud: &plan.request.client_id, iat: now };
+        let shown = matching::present(&held[p.held], &p.indices, Some(&kb))
+            .map_err(|e| WalletError::Credential(e.to_string()))?;
+        vp_token.entry(p.query_id.clone()).or_default().push(Value::String(shown));
+    }
+    let body = AuthorizationResponse::VpToken { vp_token, state: plan.request.state.clone() };
+    http::post_form(client, &plan.response_uri, body.to_form()).await
+}
+
+/// Tells the verifier the user declined (or the wallet cannot answer): `access_denied` (§8.5).
+pub async fn decline(client: &Client, plan: &PresentationPlan) -> Result<DirectPostResponse> {
+    let why = if plan.can_submit() { "the holder declined" } else { "the wallet holds no matching credential" };
+    let body = AuthorizationResponse::Error {
+        error: OAuthError::new(ErrorCode::AccessDenied, why),
+        state: plan.request.state.clone(),
+    };
+    http::post_form(client, &plan.response_uri, body.to_form()).await
+}
