@@ -9,6 +9,8 @@
 //!
 //! This module decides *who* is calling; *what* they may do is the server's job (roles).
 
+use std::sync::OnceLock;
+
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{DateTime, Utc};
@@ -187,11 +189,11 @@ impl Auth<'_> {
     async fn verify_password(&self, hash: Option<String>, password: String) -> bool {
         let argon = self.argon2();
         let dummy = hash.is_none();
+        let fast = self.store.options.insecure_fast_password_hashing;
         tokio::task::spawn_blocking(move || {
-            let hash = hash.unwrap_or_else(|| {
-                let salt = SaltString::encode_b64(b"staff-passport-dummy").expect("salt");
-                argon.hash_password(b"dummy password", &salt).map(|h| h.to_string()).unwrap_or_default()
-            });
+            // The dummy is hashed once per process (with the parameters in use), so an unknown
+            // account costs exactly one verification, like a known one.
+            let hash = hash.unwrap_or_else(|| dummy_hash(fast, &argon).to_owned());
             let ok = PasswordHash::new(&hash)
                 .is_ok_and(|parsed| argon.verify_password(password.as_bytes(), &parsed).is_ok());
             ok && !dummy
@@ -505,6 +507,17 @@ fn principal_from_row(row: &sqlx::any::AnyRow) -> Result<Principal> {
         scope: org_id.map(|org| OrgScope::for_user(org, user_id.clone())),
         operator,
         user_id,
+    })
+}
+
+/// A hash of a password nobody has, to verify against when the account does not exist.
+fn dummy_hash(fast: bool, argon: &Argon2<'static>) -> &'static str {
+    static FAST: OnceLock<String> = OnceLock::new();
+    static SLOW: OnceLock<String> = OnceLock::new();
+    let cell = if fast { &FAST } else { &SLOW };
+    cell.get_or_init(|| {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        argon.hash_password(b"no account has this password", &salt).map(|h| h.to_string()).unwrap_or_default()
     })
 }
 
