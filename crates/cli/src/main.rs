@@ -8,6 +8,7 @@ mod demo;
 mod generate;
 mod import;
 mod serve;
+mod wallet;
 
 use clap::{Parser, Subcommand};
 
@@ -33,6 +34,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Measure load time, memory, lookups and compliance at a given size (issue 4 targets).
     Bench(bench::BenchArgs),
+    /// The holder's wallet: create, receive (OpenID4VCI), list, show, present (OpenID4VP).
+    Wallet(wallet::WalletArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -53,6 +56,7 @@ fn main() -> anyhow::Result<()> {
             Command::Generate(args) => generate::run(args).await,
             Command::Import(args) => import::run(args).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Wallet(args) => wallet::run(args).await,
         }
     })
 }

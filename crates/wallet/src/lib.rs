@@ -48,3 +48,15 @@ pub type Result<T> = std::result::Result<T, WalletError>;
 pub(crate) fn protocol(msg: impl Into<String>) -> WalletError {
     WalletError::Protocol(msg.into())
 }
+
+/// The HTTP client the flows take; re-exported so callers need no reqwest dependency.
+pub use reqwest::Client;
+
+/// A client with timeouts fit for a person waiting at a terminal.
+pub fn client() -> Client {
+    Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap_or_default()
+}

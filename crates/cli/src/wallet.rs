@@ -1,0 +1,217 @@
+//! `passport wallet`: the holder's side from a terminal. `create` makes a wallet file with a new
+//! P-256 key; `receive` redeems a credential offer link with its PIN; `list` and `show` display
+//! what is held with its current status; `present` answers a verifier's request link, printing
+//! exactly what will be disclosed and asking before anything is sent (`--yes` for scripts).
+//! The passphrase comes from `PASSPORT_WALLET_PASSPHRASE` or a prompt; it is never a flag, so
+//! it stays out of shell history and process lists.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use ::wallet::status::{CredentialState, StatusChecker};
+use ::wallet::{KdfParams, Wallet, WalletError, issuance, presentation};
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+
+#[derive(Args)]
+pub struct WalletArgs {
+    /// The wallet file.
+    #[arg(long, env = "PASSPORT_WALLET_FILE", default_value = "passport-wallet.json", global = true)]
+    file: PathBuf,
+    #[command(subcommand)]
+    command: WalletCommand,
+}
+
+#[derive(Subcommand)]
+enum WalletCommand {
+    /// Create a wallet file with a new P-256 holder key.
+    Create,
+    /// Receive credentials from an offer link (openid-credential-offer://… or its https URL).
+    Receive {
+        offer: String,
+        /// The PIN (transaction code) the issuer sent separately; prompted for when needed.
+        #[arg(long, env = "PASSPORT_WALLET_PIN")]
+        pin: Option<String>,
+    },
+    /// List held credentials with their current status.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one credential's claims (by id or a unique prefix of it).
+    Show { id: String },
+    /// Answer a verifier's request link (openid4vp://… with client_id and request_uri).
+    Present {
+        request: String,
+        /// Send without asking (for scripts); what is disclosed is still printed.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// Reads one line from the terminal, without echo when `secret` (via `stty`, where present).
+fn prompt(question: &str, secret: bool) -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        bail!("{question} is needed but standard input is not a terminal");
+    }
+    eprint!("{question}: ");
+    std::io::stderr().flush()?;
+    let hide = secret && std::process::Command::new("stty").arg("-echo").status().is_ok_and(|s| s.success());
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if hide {
+        let _ = std::process::Command::new("stty").arg("echo").status();
+        eprintln!();
+    }
+    read?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn passphrase(confirm: bool) -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("PASSPORT_WALLET_PASSPHRASE") {
+        return Ok(p);
+    }
+    let p = prompt("Wallet passphrase", true)?;
+    if confirm && prompt("Repeat the passphrase", true)? != p {
+        bail!("the passphrases differ");
+    }
+    Ok(p)
+}
+
+fn open(args: &WalletArgs) -> anyhow::Result<Wallet> {
+    let pass = passphrase(false)?;
+    Wallet::open(&args.file, &pass).map_err(|e| match e {
+        WalletError::WrongPassphrase => anyhow::anyhow!("wrong passphrase for {}", args.file.display()),
+        other => anyhow::Error::new(other).context(format!("opening {}", args.file.display())),
+    })
+}
+
+fn date(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| ts.to_string())
+}
+
+pub async fn run(args: WalletArgs) -> anyhow::Result<()> {
+    match &args.command {
+        WalletCommand::Create => {
+            let pass = passphrase(true)?;
+            let w = Wallet::create(&args.file, &pass, KdfParams::default(), now())?;
+            println!("created {} with holder key {}", args.file.display(), w.holder_jwk().thumbprint());
+        }
+        WalletCommand::Receive { offer, pin } => {
+            let mut w = open(&args)?;
+            let client = ::wallet::client();
+            let offered = issuance::fetch_offer(&client, offer).await.context("reading the offer")?;
+            println!(
+                "offer from {} for {}",
+                offered.credential_issuer,
+                offered.credential_configuration_ids.join(", ")
+            );
+            let pin = match (issuance::pin_required(&offered), pin) {
+                (Some(tx), None) => {
+                    if let Some(d) = &tx.description {
+                        eprintln!("{d}");
+                    }
+                    Some(prompt("PIN", false)?)
+                }
+                (_, p) => p.clone(),
+            };
+            let got = issuance::receive(&mut w, &client, &offered, pin.as_deref(), now()).await?;
+            for c in got {
+                println!("received {}  {}  from {}", &c.id, c.vct, c.issuer);
+            }
+        }
+        WalletCommand::List { json } => {
+            let w = open(&args)?;
+            let client = ::wallet::client();
+            let mut checker = StatusChecker::new(&client);
+            let mut rows = Vec::new();
+            for c in w.credentials() {
+                rows.push((c, checker.check(c, now()).await));
+            }
+            if *json {
+                let out: Vec<_> = rows
+                    .iter()
+                    .map(|(c, s)| {
+                        serde_json::json!({"id": c.id, "vct": c.vct, "issuer": c.issuer, "exp": c.exp, "status": s})
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else if rows.is_empty() {
+                println!("no credentials in {}", args.file.display());
+            } else {
+                for (c, s) in rows {
+                    let exp = c.exp.map(date).unwrap_or_else(|| "-".into());
+                    println!("{:<12}  {:<10}  expires {exp}  {}  ({})", c.id, s.to_string(), c.vct, c.issuer);
+                }
+            }
+        }
+        WalletCommand::Show { id } => {
+            let w = open(&args)?;
+            let c = w.find(id)?;
+            let client = ::wallet::client();
+            let state = StatusChecker::new(&client).check(c, now()).await;
+            println!("id:       {}", c.id);
+            println!("type:     {}", c.vct);
+            println!("issuer:   {}", c.issuer);
+            if let Some(iat) = c.iat {
+                println!("issued:   {}", date(iat));
+            }
+            if let Some(exp) = c.exp {
+                println!("expires:  {}", date(exp));
+            }
+            println!("status:   {state}");
+            if let Some(r) = &c.status {
+                println!("          list {} index {}", r.uri, r.idx);
+            }
+            println!("claims:\n{}", serde_json::to_string_pretty(&serde_json::Value::Object(c.personal_claims()))?);
+            if state != CredentialState::Valid && state != CredentialState::NoStatus {
+                std::process::exit(2);
+            }
+        }
+        WalletCommand::Present { request, yes } => {
+            let w = open(&args)?;
+            let client = ::wallet::client();
+            let plan = presentation::prepare(&w, &client, request, now()).await.context("reading the request")?;
+            println!("verifier: {}", plan.client_id);
+            if !plan.can_submit() {
+                println!("this wallet cannot answer: nothing matches {}", plan.missing.join(", "));
+                presentation::decline(&client, &plan).await.context("telling the verifier")?;
+                bail!("request not answered");
+            }
+            for p in &plan.presentations {
+                println!("\n[{}] {} from {} (credential {})", p.query_id, p.vct, p.issuer, p.credential_id);
+                if p.disclosed.is_empty() {
+                    println!("  discloses no selectively disclosable claim");
+                }
+                for (path, value) in &p.disclosed {
+                    println!("  discloses {path} = {value}");
+                }
+                if !p.always_visible.is_empty() {
+                    println!("  always visible: {}", p.always_visible.join(", "));
+                }
+            }
+            println!("  (every presentation also shows its issuer, type, validity dates and status reference)");
+            let go = *yes || {
+                let answer = prompt(&format!("\nShare this with {}? [y/N]", plan.client_id), false)?;
+                matches!(answer.trim(), "y" | "Y" | "yes")
+            };
+            if !go {
+                presentation::decline(&client, &plan).await.context("telling the verifier")?;
+                println!("declined; the verifier was told");
+                return Ok(());
+            }
+            let resp = presentation::submit(&w, &client, &plan, now()).await?;
+            println!("sent");
+            if let Some(r) = resp.redirect_uri {
+                println!("continue at {r}");
+            }
+        }
+    }
+    Ok(())
+}
