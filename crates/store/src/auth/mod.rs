@@ -1,11 +1,8 @@
-//! Users, roles, passwords and API tokens; turning a credential into a [`Principal`].
+//! Users, roles, passwords and login; turning a credential into a [`Principal`] (tokens in
+//! [`tokens`]).
 //!
 //! Passwords are hashed with argon2id (OWASP-recommended default parameters; minimal ones only when
 //! `StoreOptions::insecure_fast_password_hashing` is set for tests and demos) on a blocking thread.
-//! API tokens are `sp_` + 64 hex digits (32 random bytes from the OS), shown once and stored as
-//! SHA-256 of the token text. A fast hash is right here: a token has 256 bits of entropy, so there
-//! is nothing to brute force and no salt or stretching is needed, and it lets us find the token by
-//! an indexed equality lookup on every request. Passwords are low-entropy, hence argon2id.
 //!
 //! This module decides *who* is calling; *what* they may do is the server's job (roles).
 
@@ -14,18 +11,18 @@ use std::sync::OnceLock;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{DateTime, Utc};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::audit::{self, Event, REGISTRY_CHAIN};
 use crate::error::{Result, StoreError};
-use crate::scope::{Actor, OrgScope, RegistryScope};
+use crate::scope::{OrgScope, RegistryScope};
 use crate::{Store, db};
 
-/// Prefix of every API token, so leaked tokens are recognisable by secret scanners.
-pub const TOKEN_PREFIX: &str = "sp_";
+mod tokens;
+
+pub use tokens::{IssuedToken, TOKEN_PREFIX, TokenInfo};
+
 const MIN_PASSWORD_LEN: usize = 10;
 
 /// What an organisation user may do; checked by the server per handler.
@@ -109,24 +106,6 @@ pub struct NewUser {
     pub roles: Vec<Role>,
     /// `None` creates a token-only account.
     pub password: Option<String>,
-}
-
-/// A freshly issued API token. `token` is the secret: show it once, it is not stored.
-#[derive(Debug, Clone)]
-pub struct IssuedToken {
-    pub id: String,
-    pub token: String,
-    pub label: String,
-}
-
-/// A token as listed (no secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TokenInfo {
-    pub id: String,
-    pub user_id: String,
-    pub label: String,
-    pub created_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// Authentication and account management; obtained from [`Store::auth`].
@@ -326,134 +305,6 @@ impl Auth<'_> {
         user_from_row(&row)
     }
 
-    /// Issues a new API token for a user of the scope's organisation.
-    pub async fn issue_token(&self, scope: &OrgScope, user_id: &str, label: &str) -> Result<IssuedToken> {
-        let exists = "SELECT id FROM users WHERE org_id = $2 AND id = $1";
-        self.insert_token(exists, Some(scope.org_id()), scope.org_id(), scope.actor(), user_id, label).await
-    }
-
-    /// Issues a new API token for a registry operator.
-    pub async fn issue_operator_token(
-        &self,
-        scope: &RegistryScope,
-        operator_id: &str,
-        label: &str,
-    ) -> Result<IssuedToken> {
-        let exists = "SELECT id FROM users WHERE id = $1 AND operator = 1";
-        self.insert_token(exists, None, REGISTRY_CHAIN, scope.actor(), operator_id, label).await
-    }
-
-    /// Creates a token for `user_id` if `exists_sql` (binding the user id, then `org`) finds the
-    /// user; audited on `chain`.
-    async fn insert_token(
-        &self,
-        exists_sql: &str,
-        org: Option<&str>,
-        chain: &str,
-        actor: &Actor,
-        user_id: &str,
-        label: &str,
-    ) -> Result<IssuedToken> {
-        let mut secret = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut secret);
-        let token = format!("{TOKEN_PREFIX}{}", hex::encode(secret));
-        let id = db::new_id();
-        let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
-        let mut exists = sqlx::query(exists_sql).bind(user_id);
-        if let Some(org) = org {
-            exists = exists.bind(org);
-        }
-        exists.fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
-        sqlx::query(
-            "INSERT INTO api_tokens (id, user_id, token_hash, label, created_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, NULL)",
-        )
-        .bind(&id)
-        .bind(user_id)
-        .bind(token_hash(&token))
-        .bind(label)
-        .bind(db::now())
-        .execute(&mut *tx)
-        .await?;
-        let event = Event { action: "token.issue", subject_type: "user", subject_id: Some(user_id) };
-        audit::append(&mut tx, chain, actor, event).await?;
-        tx.commit().await?;
-        Ok(IssuedToken { id, token, label: label.to_owned() })
-    }
-
-    /// Tokens of a user of the scope's organisation.
-    pub async fn list_tokens(&self, scope: &OrgScope, user_id: &str) -> Result<Vec<TokenInfo>> {
-        let rows = sqlx::query(
-            "SELECT t.id, t.user_id, t.label, t.created_at, t.revoked_at FROM api_tokens t \
-             JOIN users u ON u.id = t.user_id WHERE u.org_id = $1 AND t.user_id = $2 \
-             ORDER BY t.created_at",
-        )
-        .bind(scope.org_id())
-        .bind(user_id)
-        .fetch_all(&self.store.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let created: String = row.try_get("created_at")?;
-                let revoked: Option<String> = row.try_get("revoked_at")?;
-                Ok(TokenInfo {
-                    id: row.try_get("id")?,
-                    user_id: row.try_get("user_id")?,
-                    label: row.try_get("label")?,
-                    created_at: db::parse_timestamp(&created, "api_tokens")?,
-                    revoked_at: revoked.map(|r| db::parse_timestamp(&r, "api_tokens")).transpose()?,
-                })
-            })
-            .collect()
-    }
-
-    /// Revokes a token of any user of the scope's organisation.
-    pub async fn revoke_token(&self, scope: &OrgScope, token_id: &str) -> Result<()> {
-        let sql = "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND \
-                   user_id IN (SELECT id FROM users WHERE org_id = $3) RETURNING user_id";
-        self.revoke(sql, Some(scope.org_id()), scope.org_id(), scope.actor(), token_id).await
-    }
-
-    /// Revokes an operator's token.
-    pub async fn revoke_operator_token(&self, scope: &RegistryScope, token_id: &str) -> Result<()> {
-        let sql = "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND \
-                   user_id IN (SELECT id FROM users WHERE operator = 1) RETURNING user_id";
-        self.revoke(sql, None, REGISTRY_CHAIN, scope.actor(), token_id).await
-    }
-
-    async fn revoke(&self, sql: &str, org: Option<&str>, chain: &str, actor: &Actor, token_id: &str) -> Result<()> {
-        let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
-        let mut q = sqlx::query(sql).bind(token_id).bind(db::now());
-        if let Some(org) = org {
-            q = q.bind(org);
-        }
-        let row = q.fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
-        let user_id: String = row.try_get(0)?;
-        let event = Event { action: "token.revoke", subject_type: "user", subject_id: Some(&user_id) };
-        audit::append(&mut tx, chain, actor, event).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Resolves a bearer token. Unknown, revoked, malformed tokens, disabled users and suspended
-    /// organisations all give `Unauthenticated`.
-    pub async fn authenticate_token(&self, token: &str) -> Result<Principal> {
-        let token = token.trim();
-        if !token.starts_with(TOKEN_PREFIX) || token.len() != TOKEN_PREFIX.len() + 64 {
-            return Err(StoreError::Unauthenticated);
-        }
-        let row = sqlx::query(
-            "SELECT u.id, u.org_id, u.roles, u.operator, o.status FROM api_tokens t \
-             JOIN users u ON u.id = t.user_id LEFT JOIN organisations o ON o.id = u.org_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
-        )
-        .bind(token_hash(token))
-        .fetch_optional(&self.store.pool)
-        .await?
-        .ok_or(StoreError::Unauthenticated)?;
-        principal_from_row(&row)
-    }
-
     /// Password login of an organisation user, identified by organisation ODS code and email.
     pub async fn login(&self, ods: &str, email: &str, password: &str) -> Result<Principal> {
         let email = email.trim().to_lowercase();
@@ -519,10 +370,6 @@ fn dummy_hash(fast: bool, argon: &Argon2<'static>) -> &'static str {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         argon.hash_password(b"no account has this password", &salt).map(|h| h.to_string()).unwrap_or_default()
     })
-}
-
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]
