@@ -22,13 +22,18 @@ use crate::error::FieldError;
 use crate::immunisation::{Immunisation, OhClearance};
 use crate::person::Person;
 
-/// The six passport credential types.
+/// The six passport credential types. JSON: the key (`criminal_record`); the short slug of its
+/// `vct` (`dbs`) is accepted too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PassportType {
+    #[serde(alias = "identity")]
     IdentityAndRightToWork,
+    #[serde(alias = "registration")]
     ProfessionalRegistration,
+    #[serde(alias = "dbs")]
     CriminalRecord,
+    #[serde(alias = "occupational-health")]
     OccupationalHealth,
     Training,
     Employment,
@@ -391,6 +396,7 @@ mod tests {
             assert_eq!(PassportType::parse(t.key()).unwrap(), t);
             assert_eq!(PassportType::parse(t.slug()).unwrap(), t);
             assert_eq!(serde_json::to_value(t).unwrap(), json!(t.key()));
+            assert_eq!(serde_json::from_value::<PassportType>(json!(t.slug())).unwrap(), t);
         }
         assert_eq!(PassportType::CriminalRecord.vct("https://x.test/"), "https://x.test/vct/staff-passport/dbs");
         assert_eq!(PassportType::parse("passport").unwrap_err().field, "type");

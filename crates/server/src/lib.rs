@@ -7,8 +7,10 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod issuer;
 pub mod json;
 pub mod openapi;
+pub mod public;
 pub mod query;
 
 use std::sync::Arc;
@@ -28,11 +30,27 @@ pub struct AppState {
     pub clock: Clock,
     /// How many days ahead an expiry counts as "due soon" in compliance answers.
     pub due_within_days: u32,
+    /// The URL others reach this server by (issuer identifiers, status list and type URLs);
+    /// `serve` fills it from the listening address when unset.
+    pub public_url: Option<String>,
+    /// The signed trust list, cached for the verifier.
+    pub issuer_cache: Arc<issuer::IssuerCache>,
 }
 
 impl AppState {
     pub fn new(store: Store) -> Self {
-        AppState { store, clock: Arc::new(Utc::now), due_within_days: 30 }
+        AppState {
+            store,
+            clock: Arc::new(Utc::now),
+            due_within_days: 30,
+            public_url: None,
+            issuer_cache: Default::default(),
+        }
+    }
+
+    /// The public base URL, without a trailing slash.
+    pub fn public_url(&self) -> &str {
+        self.public_url.as_deref().unwrap_or("http://localhost:8080").trim_end_matches('/')
     }
 
     pub fn today(&self) -> NaiveDate {
@@ -42,7 +60,7 @@ impl AppState {
 
 /// The whole application as a router, ready to serve.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = api::router().split_for_parts();
+    let (api, openapi) = api::router().merge(public::router()).split_for_parts();
     let openapi = Arc::new(openapi::finish(openapi));
     api.route("/openapi.json", axum::routing::get(move || openapi::serve(openapi.clone())))
         .route("/health", axum::routing::get(|| async { "ok" }))
@@ -54,8 +72,11 @@ pub fn router(state: AppState) -> Router {
 /// Serve until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
-    state: AppState,
+    mut state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if state.public_url.is_none() {
+        state.public_url = Some(format!("http://{}", listener.local_addr()?));
+    }
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }

@@ -2,6 +2,7 @@
 
 pub mod clearance;
 pub mod compliance;
+pub mod credentials;
 pub mod organisations;
 pub mod people;
 pub mod records;
@@ -23,7 +24,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(records::router())
         .merge(clearance::router())
         .merge(requirements::router())
-        .merge(compliance::router());
+        .merge(compliance::router())
+        .merge(credentials::router());
     OpenApiRouter::new().nest("/api/v1", v1)
 }
 

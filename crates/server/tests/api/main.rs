@@ -2,6 +2,7 @@
 //! (when PASSPORT_TEST_DATABASE_URL is set) PostgreSQL.
 
 mod bad_input;
+mod credentials;
 mod flows;
 mod isolation;
 mod property;

@@ -1,0 +1,299 @@
+//! Glue between the records, the store's credential ledger and the credential engine: issuer and
+//! operator keys (generated on first use, kept in the store, never rendered), issuing a passport
+//! credential, status list tokens, the signed trust list (cached in process) and verification.
+//!
+//! URL layout, all under the deployment's public URL (`AppState::public_url`):
+//! - issuer identifier of an organisation: `{base}/issuers/{ODS}`, its JWT VC issuer metadata at
+//!   `{base}/.well-known/jwt-vc-issuer/issuers/{ODS}` (SD-JWT VC draft -26 §5: the well-known
+//!   segment goes between host and path, so the public URL must not carry a path of its own);
+//! - status lists: `{base}/statuslists/{ODS}/{list}`; type metadata: `{base}/vct/staff-passport/{slug}`;
+//! - the registry operator's trust list: `{base}/trust-list`, its key at `{base}/trust-list/jwks`.
+//!
+//! Handlers call these functions; nothing here knows HTTP beyond returning [`ApiError`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use credentials::jws::{Jwk, Signer, SoftwareEs256Key};
+use credentials::sdjwt::{SdJwt, SdPlan};
+use credentials::status::{InMemoryStatus, StatusList, StatusListTokenSpec, StatusRef, issue_status_list_token};
+use credentials::trust::{self, ListedKey, TrustIndex, TrustList};
+use credentials::vc::{VcSpec, issue_vc};
+use credentials::verify::{Verified, VerifyOptions, verify_presentation};
+use credentials::{CredentialError, VerifyError};
+use domain::cstf::Catalogue;
+use domain::org::OdsCode;
+use domain::passport::{self, PassportInput, PassportPolicy, PassportType, Sourced};
+use store::{IssueOutcome, IssuedCredential, NewKey, OrgScope, Page, REGISTRY_CHAIN, Record, StoreError};
+use tokio::sync::RwLock;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// How long a verifier may cache a status list token (draft-ietf-oauth-status-list §5.1 `ttl`).
+pub const STATUS_LIST_TTL_SECS: u64 = 300;
+/// How long a trust list we sign stays valid, and how long this process reuses its own copy.
+const TRUST_LIST_LIFETIME_SECS: i64 = 24 * 3600;
+const TRUST_CACHE_SECS: i64 = 60;
+
+/// The trust list as last signed, and its index, shared by every request of this process.
+pub struct TrustSnapshot {
+    pub token: String,
+    pub operator_jwk: Jwk,
+    pub index: TrustIndex,
+    built_at: i64,
+}
+
+/// Process-wide caches; cleared whenever this process adds or rotates a key.
+#[derive(Default)]
+pub struct IssuerCache {
+    trust: RwLock<Option<Arc<TrustSnapshot>>>,
+}
+
+impl IssuerCache {
+    pub async fn invalidate(&self) {
+        *self.trust.write().await = None;
+    }
+}
+
+pub fn issuer_id(base: &str, ods: &str) -> String {
+    format!("{base}/issuers/{ods}")
+}
+
+pub fn status_list_uri(base: &str, ods: &str, list_id: i64) -> String {
+    format!("{base}/statuslists/{ods}/{list_id}")
+}
+
+fn internal(e: CredentialError) -> ApiError {
+    ApiError::Internal(e.to_string())
+}
+
+/// The owner's signing key (an organisation id or the registry chain), generated and stored on
+/// first use.
+pub async fn signer_for(state: &AppState, owner: &str) -> Result<SoftwareEs256Key, ApiError> {
+    let issuing = state.store.issuing();
+    if let Some(stored) = issuing.signing_key(owner).await? {
+        return SoftwareEs256Key::from_pkcs8(stored.pkcs8()).map_err(internal);
+    }
+    let key = SoftwareEs256Key::generate().map_err(internal)?;
+    let pkcs8 = key.to_pkcs8().map_err(internal)?;
+    let jwk = serde_json::to_string(&key.public_jwk()).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let new = NewKey { kid: key.kid(), alg: key.alg(), pkcs8: &pkcs8, public_jwk: &jwk };
+    match issuing.install_first_key(owner, &new).await {
+        Ok(()) => {
+            state.issuer_cache.invalidate().await;
+            Ok(key)
+        }
+        // Another request installed one first: use that.
+        Err(StoreError::Conflict { .. }) => {
+            let stored = issuing.signing_key(owner).await?.ok_or(ApiError::Internal("key vanished".into()))?;
+            SoftwareEs256Key::from_pkcs8(stored.pkcs8()).map_err(internal)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Retires the organisation's signing key and makes a fresh one; returns the new public key.
+pub async fn rotate_key(state: &AppState, scope: &OrgScope) -> Result<(Jwk, DateTime<Utc>), ApiError> {
+    let key = SoftwareEs256Key::generate().map_err(internal)?;
+    let pkcs8 = key.to_pkcs8().map_err(internal)?;
+    let jwk = serde_json::to_string(&key.public_jwk()).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let stored = state
+        .store
+        .dataset(scope)
+        .rotate_issuer_key(&NewKey { kid: key.kid(), alg: key.alg(), pkcs8: &pkcs8, public_jwk: &jwk })
+        .await?;
+    state.issuer_cache.invalidate().await;
+    Ok((key.public_jwk(), stored.created_at))
+}
+
+fn sourced<T: Clone>(records: &[Record<T>]) -> Vec<Sourced<T>> {
+    records.iter().map(|r| Sourced { id: r.id.clone(), value: r.value.clone() }).collect()
+}
+
+/// Issues a `kind` credential to a person of the caller's dataset, bound to `holder`.
+pub async fn issue(
+    state: &AppState,
+    scope: &OrgScope,
+    person_id: &str,
+    kind: PassportType,
+    holder: Jwk,
+) -> Result<(IssuedCredential, String), ApiError> {
+    let org = state.store.registry().get_organisation(scope.org_id()).await?;
+    signer_for(state, scope.org_id()).await?;
+    let base = state.public_url().to_owned();
+    let ods = org.ods_code.as_str().to_owned();
+    let now = (state.clock)();
+    let today = now.date_naive();
+    state
+        .store
+        .dataset(scope)
+        .issue_credential(person_id, |slot| {
+            let key = SoftwareEs256Key::from_pkcs8(slot.key.pkcs8()).map_err(internal)?;
+            let s = slot.sources;
+            let (checks, competences) = (sourced(&s.checks), sourced(&s.competences));
+            let (immunisations, assignments) = (sourced(&s.immunisations), sourced(&s.assignments));
+            let oh = s.oh_clearance.as_ref().map(|r| Sourced { id: r.id.clone(), value: r.value.clone() });
+            let input = PassportInput {
+                person: Some(&s.person.value),
+                employer_ods: &ods,
+                employer_name: &org.name,
+                checks: &checks,
+                competences: &competences,
+                immunisations: &immunisations,
+                assignments: &assignments,
+                oh_clearance: oh.as_ref(),
+            };
+            let mapped = passport::map(kind, &input, &Catalogue::national(), &PassportPolicy::default(), today)?;
+            let exp = passport::exp_of(mapped.valid_until);
+            let sd = SdPlan::all_members(&mapped.claims, 2);
+            let spec = VcSpec {
+                iss: issuer_id(&base, &ods),
+                vct: kind.vct(&base),
+                iat: now.timestamp(),
+                nbf: None,
+                exp: Some(exp),
+                cnf: Some(holder),
+                status: Some(StatusRef { idx: slot.index as u64, uri: status_list_uri(&base, &ods, slot.list_id) }),
+                claims: mapped.claims,
+                sd,
+            };
+            let credential = issue_vc(&spec, &key, &mut rand::thread_rng()).map_err(internal)?;
+            Ok::<_, ApiError>(IssueOutcome {
+                credential_type: kind.key().to_owned(),
+                vct: spec.vct,
+                sources: mapped.sources,
+                issued_at: now,
+                expires_at: DateTime::from_timestamp(exp, 0),
+                value: credential,
+            })
+        })
+        .await
+}
+
+/// The signed status list token of an organisation's list; `NotFound` if there is no such list.
+pub async fn status_list_token(state: &AppState, ods: &str, list_id: i64) -> Result<String, ApiError> {
+    let code = OdsCode::parse(ods).map_err(|_| ApiError::NotFound)?;
+    let org = state.store.registry().find_by_ods(&code).await?;
+    let rows = state.store.issuing().status_list(&org.id, list_id).await?.ok_or(ApiError::NotFound)?;
+    let mut list = StatusList::new(rows.size as usize, 2).map_err(internal)?;
+    for (idx, status) in rows.entries {
+        list.set(idx as usize, status.bits()).map_err(internal)?;
+    }
+    let key = signer_for(state, &org.id).await?;
+    let base = state.public_url();
+    let now = (state.clock)().timestamp();
+    let uri = status_list_uri(base, code.as_str(), list_id);
+    let iss = issuer_id(base, code.as_str());
+    let spec = StatusListTokenSpec {
+        uri: &uri,
+        iss: Some(&iss),
+        iat: now,
+        exp: Some(now + 24 * 3600),
+        ttl: Some(STATUS_LIST_TTL_SECS),
+    };
+    issue_status_list_token(&list, &spec, &key).map_err(internal)
+}
+
+/// The trust list as this process last signed it, rebuilt when a key changed or after a minute.
+pub async fn trust_list(state: &AppState) -> Result<Arc<TrustSnapshot>, ApiError> {
+    let now = (state.clock)().timestamp();
+    if let Some(snap) = state.issuer_cache.trust.read().await.as_ref()
+        && (now - snap.built_at).abs() < TRUST_CACHE_SECS
+    {
+        return Ok(snap.clone());
+    }
+    let operator = signer_for(state, REGISTRY_CHAIN).await?;
+    let base = state.public_url().to_owned();
+    let mut by_owner: HashMap<String, Vec<ListedKey>> = HashMap::new();
+    for key in state.store.issuing().all_public_keys().await? {
+        let jwk: Jwk = serde_json::from_str(&key.public_jwk).map_err(|e| ApiError::Internal(e.to_string()))?;
+        by_owner
+            .entry(key.owner)
+            .or_default()
+            .push(ListedKey { jwk, retired_at: key.retired_at.map(|t| t.timestamp()) });
+    }
+    let mut organisations = Vec::new();
+    let mut page = Page { after: None, limit: store::MAX_PAGE };
+    loop {
+        let batch = state.store.registry().list_organisations(&page).await?;
+        for org in batch.items {
+            organisations.push(trust::Organisation {
+                ods_code: org.ods_code.as_str().to_owned(),
+                name: org.name,
+                issuer: issuer_id(&base, org.ods_code.as_str()),
+                status: match org.status {
+                    store::OrgStatus::Active => trust::OrgStatus::Active,
+                    store::OrgStatus::Suspended => trust::OrgStatus::Suspended,
+                },
+                keys: by_owner.remove(&org.id).unwrap_or_default(),
+            });
+        }
+        match batch.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    let list = TrustList {
+        iss: base.clone(),
+        iat: now,
+        exp: now + TRUST_LIST_LIFETIME_SECS,
+        sequence: now.max(0) as u64,
+        organisations,
+    };
+    let token = list.sign(&operator).map_err(internal)?;
+    let operator_jwk = operator.public_jwk();
+    // Index what we signed exactly as an outside verifier would: through the signature check.
+    let index = TrustIndex::from_signed(&token, &operator_jwk, now)
+        .map_err(|e| ApiError::Internal(format!("own trust list: {e}")))?;
+    let snap = Arc::new(TrustSnapshot { token, operator_jwk, index, built_at: now });
+    *state.issuer_cache.trust.write().await = Some(snap.clone());
+    Ok(snap)
+}
+
+/// The status list a presentation points at, when it is one of ours, read from the ledger.
+async fn our_status(state: &AppState, presentation: &str) -> Result<InMemoryStatus, ApiError> {
+    let mut statuses = InMemoryStatus::default();
+    let Some(status) = SdJwt::parse(presentation)
+        .ok()
+        .and_then(|sd| sd.unverified_payload().ok())
+        .and_then(|p| p.get("status").map(StatusRef::from_claim))
+        .and_then(Result::ok)
+    else {
+        return Ok(statuses);
+    };
+    let prefix = format!("{}/statuslists/", state.public_url());
+    let Some((ods, list)) = status.uri.strip_prefix(&prefix).and_then(|rest| rest.split_once('/')) else {
+        return Ok(statuses);
+    };
+    let (Ok(code), Ok(list_id)) = (OdsCode::parse(ods), list.parse::<i64>()) else { return Ok(statuses) };
+    let Ok(org) = state.store.registry().find_by_ods(&code).await else { return Ok(statuses) };
+    if let Some(rows) = state.store.issuing().status_list(&org.id, list_id).await? {
+        let mut bits = StatusList::new(rows.size as usize, 2).map_err(internal)?;
+        for (idx, s) in rows.entries {
+            bits.set(idx as usize, s.bits()).map_err(internal)?;
+        }
+        statuses.lists.insert(status.uri, bits);
+    }
+    Ok(statuses)
+}
+
+/// Verifies a presentation against the trust list and our status lists. The outer error is a
+/// failure of ours (500); the inner one is the presentation's rejection reason.
+pub async fn verify(
+    state: &AppState,
+    presentation: &str,
+    nonce: Option<&str>,
+    aud: Option<&str>,
+) -> Result<Result<Verified, VerifyError>, ApiError> {
+    let snapshot = trust_list(state).await?;
+    let statuses = our_status(state, presentation).await?;
+    let now = (state.clock)().timestamp();
+    let mut opts = VerifyOptions::new(now, nonce.unwrap_or_default(), aud.unwrap_or_default());
+    opts.expected_nonce = nonce.map(str::to_owned);
+    opts.expected_aud = aud.map(str::to_owned);
+    // Without a nonce there is nothing to bind to: the caller asked for a plain credential check.
+    opts.require_key_binding = nonce.is_some();
+    Ok(verify_presentation(presentation, &opts, &snapshot.index, &statuses))
+}
