@@ -9,6 +9,8 @@
 //! - RFC 7515 (JWS compact), RFC 7517 (JWK), RFC 7638 (JWK thumbprint), RFC 7518 / RFC 8037 (ES256,
 //!   EdDSA).
 //!
+//! - OpenID4VCI 1.0 and OpenID4VP 1.0 with DCQL, as message types and rules: [`oid4vc`].
+//!
 //! The trust list is our own format (a JWS signed by the registry operator); see [`trust`].
 //!
 //! What the server calls:
@@ -17,7 +19,9 @@
 //! - verify: [`verify::verify_presentation`];
 //! - status lists: [`status::StatusList`], [`status::issue_status_list_token`],
 //!   [`status::verify_status_list_token`];
-//! - trust lists: [`trust::TrustList::sign`], [`trust::TrustList::verify`].
+//! - trust lists: [`trust::TrustList::sign`], [`trust::TrustList::verify`];
+//! - OpenID4VCI / OpenID4VP endpoints: [`oid4vc::vci`], [`oid4vc::proof::verify_jwt_proofs`],
+//!   [`oid4vc::vp`], [`oid4vc::validate::validate_vp_token`].
 
 pub mod b64;
 pub mod error;

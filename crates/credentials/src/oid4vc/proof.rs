@@ -117,8 +117,12 @@ pub enum NonceCheck<'a> {
     NotUsed,
     /// Exactly this value.
     Exact(&'a str),
-    /// The issuer's own rule (a lookup in its nonce store, a MAC check, …).
+    /// The issuer's own rule (a MAC check, a lookup in an in-memory set, …).
     With(&'a dyn Fn(&str) -> bool),
+    /// A `nonce` must be present; the caller checks it afterwards (e.g. an async lookup that
+    /// also consumes it) from [`VerifiedProof::nonce`], answering [`ProofError::NonceInvalid`]
+    /// when it is not current.
+    Required,
 }
 
 /// What the issuer expects of every proof.
@@ -210,6 +214,7 @@ pub fn verify_proof_jwt(token: &str, expect: &ProofExpectations<'_>) -> Result<V
         (_, None) => return Err(ProofError::NonceMissing("no nonce claim".into())),
         (NonceCheck::Exact(want), Some(got)) if *want == got => {}
         (NonceCheck::With(ok), Some(got)) if ok(got) => {}
+        (NonceCheck::Required, Some(_)) => {}
         (_, Some(_)) => return Err(ProofError::NonceInvalid("not a current c_nonce".into())),
     }
     Ok(VerifiedProof { jwk: jwk.bare(), nonce, iat })
@@ -392,8 +397,13 @@ mod tests {
             verify_jwt_proofs(Some(&proofs), &ex, 1).unwrap_err().oauth_code(),
             ErrorCode::InvalidCredentialRequest
         );
-        let dup = Proofs { jwt: Some(vec![pa.clone(), pa]), other: Map::new() };
+        let dup = Proofs { jwt: Some(vec![pa.clone(), pa.clone()]), other: Map::new() };
         assert_eq!(verify_jwt_proofs(Some(&dup), &ex, 4).unwrap_err().code(), "proof_duplicate_key");
         assert_eq!(verify_jwt_proofs(None, &ex, 4).unwrap_err().code(), "proof_missing");
+        // Deferred nonce checking hands the nonce back and still insists on one.
+        let deferred = ProofExpectations::new(ISS, NonceCheck::Required, now);
+        assert_eq!(verify_proof_jwt(&pa, &deferred).unwrap().nonce.as_deref(), Some("n1"));
+        let none = build_proof_jwt(&a, ISS, None, now).unwrap();
+        assert_eq!(verify_proof_jwt(&none, &deferred).unwrap_err().code(), "proof_nonce_missing");
     }
 }

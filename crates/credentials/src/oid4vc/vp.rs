@@ -98,7 +98,12 @@ impl AuthorizationRequest {
         if self.response_mode != "direct_post" {
             return Err(bad("only response_mode direct_post is supported"));
         }
-        let uri = self.response_uri.as_deref().ok_or_else(|| bad("response_uri is required with direct_post"))?;
+        // §5.9.3: a redirect_uri: client may omit response_uri; its identifier is the URI.
+        let uri = match (self.response_uri.as_deref(), self.client_id.strip_prefix(REDIRECT_URI_PREFIX)) {
+            (Some(u), _) => u,
+            (None, Some(id)) => id,
+            (None, None) => return Err(bad("response_uri is required with direct_post")),
+        };
         if self.redirect_uri.is_some() {
             return Err(bad("redirect_uri must not be present with direct_post"));
         }
@@ -349,6 +354,9 @@ mod tests {
         let mut mismatched = r.clone();
         mismatched.response_uri = Some("https://evil.example/post".into());
         assert!(mismatched.validate(1100).is_err());
+        let mut implied = r.clone();
+        implied.response_uri = None;
+        assert_eq!(implied.validate(1100).unwrap(), "https://v.example/orgs/RX2/vp/response");
         let mut with_redirect = r.clone();
         with_redirect.redirect_uri = Some("https://v.example/cb".into());
         assert!(with_redirect.validate(1100).is_err());
