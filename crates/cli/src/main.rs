@@ -4,6 +4,7 @@
 mod audit;
 mod bench;
 mod config;
+mod credential;
 mod demo;
 mod generate;
 mod import;
@@ -36,6 +37,11 @@ enum Command {
     Bench(bench::BenchArgs),
     /// The holder's wallet: create, receive (OpenID4VCI), list, show, present (OpenID4VP).
     Wallet(wallet::WalletArgs),
+    /// Passport credentials: holder-key, issue, present, verify, revoke.
+    #[command(subcommand)]
+    Credential(credential::CredentialCommand),
+    /// Verify a passport presentation; prints JSON, exit status 1 when rejected (as `credential verify`).
+    Verify(credential::VerifyArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -57,6 +63,8 @@ fn main() -> anyhow::Result<()> {
             Command::Import(args) => import::run(args).await,
             Command::Bench(args) => bench::run(args).await,
             Command::Wallet(args) => wallet::run(args).await,
+            Command::Credential(command) => credential::run(command).await,
+            Command::Verify(args) => credential::run(credential::CredentialCommand::Verify(args)).await,
         }
     })
 }

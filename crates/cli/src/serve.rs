@@ -13,7 +13,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(address = %listener.local_addr()?, "serving");
-    server::serve(listener, AppState::new(store), shutdown_signal()).await?;
+    let mut state = AppState::new(store);
+    state.public_url = args.public_url;
+    server::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }
 

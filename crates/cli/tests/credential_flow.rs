@@ -1,0 +1,111 @@
+//! The passport flow as a script would run it, with no server and no web UI: make a holder key,
+//! issue a DBS credential straight from the database, present one claim with a KB-JWT, verify
+//! (exit 0, exactly that claim), verify for another nonce (exit 1, `nonce_mismatch`), revoke, and
+//! verify again (exit 1, `revoked`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use domain::org::{NewOrganisation, OdsCode, OrgKind};
+use serde_json::{Value, json};
+use store::{OrgScope, RegistryScope, Store};
+
+fn temp_dir() -> PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let dir = std::env::temp_dir().join(format!("passport-credential-flow-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn passport(args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_passport")).args(args).env_remove("PASSPORT_SERVER").output().unwrap();
+    if !out.status.success() {
+        eprintln!("passport {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    out
+}
+
+fn stdout_json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// An organisation RJ1 with one person holding an enhanced DBS check; returns the person id.
+async fn world(url: &str) -> String {
+    let store = Store::connect(url).await.unwrap();
+    let new =
+        NewOrganisation { ods_code: OdsCode::parse("RJ1").unwrap(), name: "Guy's".into(), kind: OrgKind::AcuteTrust };
+    let org = store.registry().create_organisation(&RegistryScope::system("test"), &new).await.unwrap();
+    let scope = OrgScope::system(org.id, "test");
+    let ds = store.dataset(&scope);
+    let person = serde_json::from_value(json!({"given_name": "Amara", "family_name": "Okafor",
+                                               "date_of_birth": "1988-03-14"}))
+    .unwrap();
+    let p = ds.create_person(&person).await.unwrap();
+    let check = serde_json::from_value(json!({
+        "details": {"kind": "criminal_record", "level": "enhanced_adults", "certificate_number": "001234567890",
+                    "issued_on": "2025-11-02", "workforce": "adult"},
+        "outcome": "clear", "completed_on": "2025-11-02", "checked_by": "hr"}))
+    .unwrap();
+    ds.add_check(&p.id, &check).await.unwrap();
+    store.close().await;
+    p.id
+}
+
+#[test]
+fn issue_present_verify_revoke_from_the_command_line() {
+    let dir = temp_dir();
+    let url = format!("sqlite://{}", dir.join("p.db").display());
+    let pid = tokio::runtime::Runtime::new().unwrap().block_on(world(&url));
+    let (key, cred, shown) = (dir.join("holder.key"), dir.join("cred.txt"), dir.join("shown.txt"));
+
+    let out = passport(&["credential", "holder-key", "--out", path(&key)]);
+    assert!(out.status.success());
+    assert_eq!(stdout_json(&out)["kty"], "EC");
+    let db = ["--database-url", &url];
+    let issue = ["--ods", "RJ1", "--person", &pid, "--type", "dbs", "--holder-key", path(&key), "--out", path(&cred)];
+    let out = passport(&[&["credential", "issue"][..], &db, &issue].concat());
+    assert!(out.status.success());
+    let entry = stdout_json(&out);
+    assert_eq!(entry["credential_type"], "criminal_record");
+    let id = entry["id"].as_str().unwrap().to_owned();
+
+    let present = |nonce: &str| {
+        let args = ["credential", "present", "--credential", path(&cred), "--holder-key", path(&key)];
+        let out =
+            passport(&[&args[..], &["--nonce", nonce, "--aud", "https://v.example", "--disclose", "/dbs"]].concat());
+        assert!(out.status.success());
+        std::fs::write(&shown, &out.stdout).unwrap();
+    };
+    let verify = |nonce: &str| {
+        passport(
+            &[&["verify"][..], &db, &["--presentation", path(&shown), "--nonce", nonce, "--aud", "https://v.example"]]
+                .concat(),
+        )
+    };
+
+    present("n-1");
+    let out = verify("n-1");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let answer = stdout_json(&out);
+    assert_eq!(answer["valid"], true);
+    assert_eq!(answer["ods_code"], "RJ1");
+    let claims: Vec<&String> = answer["claims"].as_object().unwrap().keys().collect();
+    assert_eq!(claims, ["dbs"]);
+
+    let out = verify("n-2");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_json(&out)["reason"], "nonce_mismatch");
+
+    let out = passport(&[&["credential", "revoke"][..], &db, &["--ods", "RJ1", "--id", &id]].concat());
+    assert!(out.status.success());
+    assert_eq!(stdout_json(&out)["status"], "revoked");
+    present("n-3");
+    let out = verify("n-3");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_json(&out)["reason"], "revoked");
+    std::fs::remove_dir_all(&dir).ok();
+}
