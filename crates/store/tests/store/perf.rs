@@ -80,6 +80,11 @@ async fn perf_compliance_summary_of_20k_people() {
         eprintln!("summary, warm cache: {:?} ({} non-compliant)", t.elapsed(), warm.non_compliant.len());
     }
 
+    let t = Instant::now();
+    let report = store.verify_audit().await.unwrap();
+    assert!(report.is_ok());
+    eprintln!("verify audit ({} entries): {:?}", report.entries_checked, t.elapsed());
+
     let ids: Vec<String> = ds.list_people(&Page::first(500)).await.unwrap().items.into_iter().map(|r| r.id).collect();
     let mut times = vec![];
     for id in ids.iter().cycle().take(1000) {
