@@ -1,7 +1,7 @@
 //! The passport flow as a script would run it, with no server and no web UI: make a holder key,
 //! issue a DBS credential straight from the database, present one claim with a KB-JWT, verify
 //! (exit 0, exactly that claim), verify for another nonce (exit 1, `nonce_mismatch`), revoke, and
-//! verify again (exit 1, `revoked`).
+//! verify again (exit 1, `revoked`); then the same through a running `passport serve` with a token.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -33,8 +33,9 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// An organisation RJ1 with one person holding an enhanced DBS check; returns the person id.
-async fn world(url: &str) -> String {
+/// An organisation RJ1 with one person holding an enhanced DBS check and an HR user; returns the
+/// person id and the HR user's API token.
+async fn world(url: &str) -> (String, String) {
     let store = Store::connect(url).await.unwrap();
     let new =
         NewOrganisation { ods_code: OdsCode::parse("RJ1").unwrap(), name: "Guy's".into(), kind: OrgKind::AcuteTrust };
@@ -51,15 +52,19 @@ async fn world(url: &str) -> String {
         "outcome": "clear", "completed_on": "2025-11-02", "checked_by": "hr"}))
     .unwrap();
     ds.add_check(&p.id, &check).await.unwrap();
+    let roles = vec![store::Role::Hr];
+    let new_user = store::NewUser { email: "hr@rj1.test".into(), display_name: "HR".into(), roles, password: None };
+    let hr = store.auth().create_user(&scope, new_user).await.unwrap();
+    let token = store.auth().issue_token(&scope, &hr.id, "cli test").await.unwrap().token;
     store.close().await;
-    p.id
+    (p.id, token)
 }
 
 #[test]
 fn issue_present_verify_revoke_from_the_command_line() {
     let dir = temp_dir();
     let url = format!("sqlite://{}", dir.join("p.db").display());
-    let pid = tokio::runtime::Runtime::new().unwrap().block_on(world(&url));
+    let (pid, _) = tokio::runtime::Runtime::new().unwrap().block_on(world(&url));
     let (key, cred, shown) = (dir.join("holder.key"), dir.join("cred.txt"), dir.join("shown.txt"));
 
     let out = passport(&["credential", "holder-key", "--out", path(&key)]);
@@ -107,5 +112,67 @@ fn issue_present_verify_revoke_from_the_command_line() {
     let out = verify("n-3");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout_json(&out)["reason"], "revoked");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Kills the server child process when the test ends, however it ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn issue_verify_revoke_through_a_running_server() {
+    let dir = temp_dir();
+    let url = format!("sqlite://{}", dir.join("s.db").display());
+    let (pid, token) = tokio::runtime::Runtime::new().unwrap().block_on(world(&url));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_passport"))
+            .args(["serve", "--listen", &listen, "--database-url", &url])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(&listen).is_err() {
+        assert!(std::time::Instant::now() < deadline, "server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let server = format!("http://{listen}");
+    let api = ["--server", server.as_str(), "--token", token.as_str()];
+    let (key, cred, shown) = (dir.join("holder.key"), dir.join("cred.txt"), dir.join("shown.txt"));
+    assert!(passport(&["credential", "holder-key", "--out", path(&key)]).status.success());
+    let issue = ["--person", &pid, "--type", "criminal_record", "--holder-key", path(&key), "--out", path(&cred)];
+    let out = passport(&[&["credential", "issue"][..], &api, &issue].concat());
+    assert!(out.status.success());
+    let entry = stdout_json(&out);
+    assert!(entry.get("credential").is_none(), "the credential goes to the file only");
+    assert_eq!(entry["status_list"]["uri"], format!("{server}/statuslists/RJ1/1"));
+    let id = entry["id"].as_str().unwrap().to_owned();
+
+    let present = ["credential", "present", "--credential", path(&cred), "--holder-key", path(&key)];
+    let out = passport(&[&present[..], &["--nonce", "n", "--aud", "https://v.example"]].concat());
+    assert!(out.status.success());
+    std::fs::write(&shown, &out.stdout).unwrap();
+    let verify = || {
+        let args = ["verify", "--presentation", path(&shown), "--nonce", "n", "--aud", "https://v.example"];
+        passport(&[&args[..], &api].concat())
+    };
+    let out = verify();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(stdout_json(&out)["claims"]["family_name"], "Okafor", "everything disclosed by default");
+
+    let out = passport(&[&["credential", "revoke", "--suspend", "--id", &id][..], &api].concat());
+    assert_eq!(stdout_json(&out)["status"], "suspended");
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_json(&out)["reason"], "suspended");
     std::fs::remove_dir_all(&dir).ok();
 }

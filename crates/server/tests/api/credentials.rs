@@ -309,3 +309,55 @@ async fn no_response_ever_carries_private_key_material() {
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[tokio::test]
+async fn leaving_or_retraining_revokes_employment_and_training_credentials() {
+    each_backend(|app| async move {
+        let org = app.organisation("RJ1", "Guy's and St Thomas'").await;
+        let t = &org.admin_token;
+        let pid = person(&app, t, "Okafor", "AB123456C").await;
+        let base = format!("/api/v1/people/{pid}");
+        let job = add(&app, t, &format!("{base}/assignments"), &fixtures::assignment("NUR-ED", "applicant")).await;
+        let fire =
+            add(&app, t, &format!("{base}/competences"), &fixtures::competence("fire_safety", 1, "2025-07-01")).await;
+        let holder = SoftwareEs256Key::generate().unwrap();
+
+        // An applicant is not yet employed: nothing to vouch for.
+        let body = json!({"type": "employment", "holder_jwk": holder.public_jwk()});
+        let (status, _) = app.post(t, &format!("{base}/credentials"), &body).await;
+        assert_eq!(status, 422);
+        let started = json!({"status": "active", "on": "2026-01-05"});
+        let (status, _) = app.post(t, &format!("{base}/assignments/{job}/transition"), &started).await;
+        assert_eq!(status, 200);
+        let employment = issue(&app, t, &pid, "employment", &holder).await;
+        let training = issue(&app, t, &pid, "training", &holder).await;
+        let employed = employment["credential"].as_str().unwrap();
+        let trained = training["credential"].as_str().unwrap();
+
+        let shown = present(trained, &["/competences/0"], &holder, "n");
+        let answer = verify(&app, t, &shown, "n").await;
+        assert_eq!(answer["claims"]["competences"][0]["subject"], "fire_safety", "{answer}");
+        assert_eq!(answer["exp"], json!(domain::passport::exp_of("2027-07-01".parse().unwrap())), "{answer}");
+        let shown = present(employed, &["/employment"], &holder, "n");
+        let answer = verify(&app, t, &shown, "n").await;
+        assert_eq!(answer["claims"]["employment"]["employer"]["ods_code"], "RJ1", "{answer}");
+
+        // The worker leaves: the employment credential is revoked, the training one is not.
+        let left = json!({"status": "left", "on": "2026-05-31"});
+        let (status, _) = app.post(t, &format!("{base}/assignments/{job}/transition"), &left).await;
+        assert_eq!(status, 200);
+        let answer = verify(&app, t, &present(employed, &["/employment"], &holder, "n"), "n").await;
+        assert_eq!(answer["reason"], "revoked");
+        let answer = verify(&app, t, &present(trained, &["/competences/0"], &holder, "n"), "n").await;
+        assert_eq!(answer["valid"], true);
+
+        // Correcting the competence record revokes the training credential built on it.
+        let corrected = fixtures::competence("fire_safety", 1, "2025-07-02");
+        let (status, _) = app.send_json("PUT", t, &format!("{base}/competences/{fire}"), &corrected).await;
+        assert_eq!(status, 200);
+        let answer = verify(&app, t, &present(trained, &["/competences/0"], &holder, "n"), "n").await;
+        assert_eq!(answer["reason"], "revoked");
+        app
+    })
+    .await;
+}
