@@ -291,9 +291,8 @@ impl Dataset<'_> {
                 None => report.unknown_people.push(i),
             }
         }
-        for id in &touched {
-            self.invalidate(&mut tx, id).await?;
-        }
+        let touched_ids: Vec<&str> = touched.iter().map(String::as_str).collect();
+        self.invalidate_many(&mut tx, &touched_ids).await?;
         report.records_inserted = children.len();
         children.write(&mut tx, self.store.backend).await?;
 

@@ -120,6 +120,25 @@ impl Dataset<'_> {
         Ok(())
     }
 
+    /// [`Dataset::invalidate`] for many people at once (bulk imports).
+    pub(crate) async fn invalidate_many(&self, conn: &mut AnyConnection, person_ids: &[&str]) -> Result<()> {
+        let backend = self.store.backend;
+        for chunk in person_ids.chunks(REFRESH_CHUNK) {
+            let params: Vec<String> = (0..chunk.len()).map(|i| db::placeholder(backend, i + 2)).collect();
+            let sql = format!(
+                "DELETE FROM compliance_cache WHERE org_id = {} AND person_id IN ({})",
+                db::placeholder(backend, 1),
+                params.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(self.org());
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
     /// Drops the whole organisation's cached compliance (role requirements changed).
     pub(crate) async fn invalidate_all(&self, conn: &mut AnyConnection) -> Result<()> {
         sqlx::query("DELETE FROM compliance_cache WHERE org_id = $1").bind(self.org()).execute(&mut *conn).await?;

@@ -203,3 +203,24 @@ async fn summary_follows_writes_requirement_changes_and_time() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn bulk_imported_records_refresh_the_summary() {
+    each_backend(|store| async move {
+        let (_, a) = org(&store, "RJ1").await;
+        let ids = ward(&store, &a).await;
+        let ds = store.dataset(&a);
+        let today = date("2025-06-01");
+        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 2);
+        let batch = store::ImportBatch {
+            records: vec![
+                (store::PersonRef::Id(ids[1].clone()), store::ImportRecord::Competence(fire_safety("2025-05-01"))),
+                (store::PersonRef::Id(ids[2].clone()), store::ImportRecord::Competence(fire_safety("2025-05-01"))),
+            ],
+            ..Default::default()
+        };
+        ds.import_batch(&batch).await.unwrap();
+        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 4);
+    })
+    .await;
+}
