@@ -179,6 +179,9 @@ pub async fn run(args: WalletArgs) -> anyhow::Result<()> {
             let client = ::wallet::client();
             let plan = presentation::prepare(&w, &client, request, now()).await.context("reading the request")?;
             println!("verifier: {}", plan.client_id);
+            if let Some(k) = &plan.verifier_key {
+                println!("request signed by key {k}");
+            }
             if !plan.can_submit() {
                 println!("this wallet cannot answer: nothing matches {}", plan.missing.join(", "));
                 presentation::decline(&client, &plan).await.context("telling the verifier")?;

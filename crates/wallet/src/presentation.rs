@@ -8,7 +8,8 @@
 use credentials::oid4vc::matching::{self, Selection};
 use credentials::oid4vc::oauth::{ErrorCode, OAuthError};
 use credentials::oid4vc::vp::{
-    AuthorizationRequest, AuthorizationResponse, DirectPostResponse, ReceivedRequestObject, RequestLink, VpToken,
+    AuthorizationRequest, AuthorizationResponse, DID_PREFIX, DirectPostResponse, ReceivedRequestObject, RequestLink,
+    VpToken,
 };
 use credentials::sdjwt::KeyBinding;
 use reqwest::Client;
@@ -43,6 +44,8 @@ pub struct PlannedPresentation {
 pub struct PresentationPlan {
     /// The verifier as it identifies itself (for `redirect_uri:` clients, its response URI).
     pub client_id: String,
+    /// For a signed request, the RFC 7638 thumbprint of the key that signed it.
+    pub verifier_key: Option<String>,
     pub response_uri: String,
     pub presentations: Vec<PlannedPresentation>,
     /// Credential queries the wallet cannot answer; when non-empty only [`decline`] is possible.
@@ -68,12 +71,18 @@ pub async fn prepare(wallet: &Wallet, client: &Client, link: &str, now: i64) -> 
         _ => http::get_text(client, &link.request_uri, "application/oauth-authz-req+jwt").await?,
     };
     let received = ReceivedRequestObject::parse(&token).map_err(|e| protocol(format!("request object: {e}")))?;
-    if received.alg != "none" {
+    // Unsecured objects only come from redirect_uri: clients (parse checks that); signed ones
+    // only from did:jwk clients, whose key the DID itself carries.
+    let verifier_key = if received.alg == "none" {
+        None
+    } else if received.request.client_id.starts_with(DID_PREFIX) {
+        Some(received.verify_did_jwk(&token).map_err(|e| protocol(format!("request object: {e}")))?.thumbprint())
+    } else {
         return Err(protocol(format!(
-            "signed request objects ({} with client {}) need a client identifier prefix this wallet does not support",
-            received.alg, received.request.client_id
+            "signed request objects from client {} use a client identifier prefix this wallet does not support",
+            received.request.client_id
         )));
-    }
+    };
     let request = received.request;
     // §5.10.1: the link's client_id and the request object's must be identical.
     if request.client_id != link.client_id {
@@ -113,7 +122,14 @@ pub async fn prepare(wallet: &Wallet, client: &Client, link: &str, now: i64) -> 
             });
         }
     }
-    Ok(PresentationPlan { client_id: request.client_id.clone(), response_uri, presentations, missing, request })
+    Ok(PresentationPlan {
+        client_id: request.client_id.clone(),
+        verifier_key,
+        response_uri,
+        presentations,
+        missing,
+        request,
+    })
 }
 
 /// Builds the presentations with KB-JWTs and posts them to the response URI.

@@ -35,6 +35,7 @@ const FAST: KdfParams = KdfParams { m_cost: 64, t_cost: 1, p_cost: 1 };
 struct Fake {
     base: String,
     issuer_key: SoftwareEs256Key,
+    verifier_key: SoftwareEs256Key,
     status: Mutex<StatusList>,
     nonce: Mutex<String>,
     code_used: Mutex<bool>,
@@ -160,7 +161,7 @@ impl Fake {
                 };
                 (200, "application/statuslist+jwt", issue_status_list_token(&list, &spec, &self.issuer_key).unwrap())
             }
-            ("GET", "/vp/request/1") => {
+            ("GET", "/vp/request/1") | ("GET", "/vp/request/2") => {
                 let q = DcqlQuery::new(vec![
                     CredentialQuery::sd_jwt_vc("dbs", VCT)
                         .claim_with_values(ClaimPath::keys(&["level"]), vec![json!("enhanced")])
@@ -174,6 +175,15 @@ impl Fake {
                     NOW,
                     300,
                 );
+                if path.ends_with('2') {
+                    let r = r.with_did_jwk_client(&self.verifier_key.public_jwk());
+                    *self.request.lock().unwrap() = Some(r.clone());
+                    return (
+                        200,
+                        "application/oauth-authz-req+jwt",
+                        r.to_did_jwk_request_object(&self.verifier_key).unwrap(),
+                    );
+                }
                 *self.request.lock().unwrap() = Some(r.clone());
                 (200, "application/oauth-authz-req+jwt", r.to_unsigned_request_object())
             }
@@ -273,6 +283,7 @@ async fn start() -> Arc<Fake> {
     let fake = Arc::new(Fake {
         base: format!("http://{}", listener.local_addr().unwrap()),
         issuer_key: SoftwareEs256Key::generate().unwrap(),
+        verifier_key: SoftwareEs256Key::generate().unwrap(),
         status: Mutex::new(StatusList::new(64, 2).unwrap()),
         nonce: Mutex::new(String::new()),
         code_used: Mutex::new(false),
@@ -325,6 +336,28 @@ async fn receive_list_present_and_revoke() {
     assert!(result.satisfied(), "{result:?}");
     let accepted = &result.query("dbs").unwrap().accepted[0];
     assert!(accepted.claims.get("certificate_number").is_none());
+
+    // The same request signed by a did:jwk client: the key is checked and reported.
+    let did_client =
+        format!("decentralized_identifier:{}", credentials::oid4vc::vp::did_jwk(&fake.verifier_key.public_jwk()));
+    let did_link = RequestLink {
+        client_id: did_client,
+        request_uri: format!("{}/vp/request/2", fake.base),
+        request_uri_method: None,
+    }
+    .to_url();
+    let plan = presentation::prepare(&w, &client, &did_link, NOW).await.unwrap();
+    assert_eq!(plan.verifier_key.as_deref(), Some(fake.verifier_key.public_jwk().thumbprint().as_str()));
+    presentation::submit(&w, &client, &plan, NOW).await.unwrap();
+    assert!(fake.results.lock().unwrap().pop().unwrap().satisfied());
+    // A link whose client_id differs from the request object's is refused.
+    let wrong = RequestLink {
+        client_id: format!("redirect_uri:{}/vp/response", fake.base),
+        request_uri: format!("{}/vp/request/2", fake.base),
+        request_uri_method: None,
+    }
+    .to_url();
+    assert!(presentation::prepare(&w, &client, &wrong, NOW).await.is_err());
 
     // Revoked: the wallet says so, and a new presentation is refused by name.
     fake.status.lock().unwrap().set(5, 1).unwrap();

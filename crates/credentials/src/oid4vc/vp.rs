@@ -3,10 +3,15 @@
 //! `response_mode=direct_post`, `response_uri`, `nonce`, `state` and `dcql_query`; the link that
 //! carries `client_id` and `request_uri`; and the `direct_post` response (§8.2).
 //!
-//! Client identification: our verifiers use the `redirect_uri:` Client Identifier Prefix
-//! (§5.9.3) whose identifier is the response URI; such requests cannot be signed, so the Request
-//! Object is an unsecured JWT (`alg: none`, RFC 7519 §6). A signed Request Object is produced
-//! and parsed too (for prefixes with keys), but this module does not decide whom to trust.
+//! Client identification, two ways:
+//! - `redirect_uri:` (§5.9.3): the identifier is the response URI; such requests cannot be
+//!   signed, so the Request Object is an unsecured JWT (`alg: none`, RFC 7519 §6). Simple, but
+//!   wallets such as `@openid4vc/openid4vp` refuse `redirect_uri:` with `request_uri` at all.
+//! - `decentralized_identifier:did:jwk:…` (§5.9.3): the Request Object is signed by the key the
+//!   DID embeds (`kid` = `<did>#0`), so any wallet can check it without a network lookup, and a
+//!   wallet that knows the registry's trust list can tell which organisation holds the key.
+//!
+//! Which verifiers to trust is the wallet's decision, not this module's.
 
 use std::collections::BTreeMap;
 
@@ -18,7 +23,7 @@ use super::oauth::{ErrorCode, OAuthError};
 use super::{FORMAT_SD_JWT_VC, form};
 use crate::b64;
 use crate::error::CredentialError;
-use crate::jws::{self, Signer};
+use crate::jws::{self, CompactJws, Jwk, Signer, VerifyingKey};
 
 /// The Request Object media type / `typ` (§5, RFC 9101 §10.2).
 pub const REQUEST_OBJECT_TYP: &str = "oauth-authz-req+jwt";
@@ -28,6 +33,40 @@ pub const SELF_ISSUED_AUD: &str = "https://self-issued.me/v2";
 pub const WALLET_SCHEME: &str = "openid4vp://";
 /// The `redirect_uri` Client Identifier Prefix (§5.9.3).
 pub const REDIRECT_URI_PREFIX: &str = "redirect_uri:";
+/// The `decentralized_identifier` Client Identifier Prefix (§5.9.3).
+pub const DID_PREFIX: &str = "decentralized_identifier:";
+
+/// The `did:jwk` DID of a public key: `did:jwk:` + base64url(JSON of the bare JWK).
+pub fn did_jwk(jwk: &Jwk) -> String {
+    format!("did:jwk:{}", b64::encode(serde_json::to_vec(&jwk.bare()).unwrap_or_default()))
+}
+
+/// The key a `did:jwk` DID embeds; `None` when it is not one.
+pub fn resolve_did_jwk(did: &str) -> Option<Jwk> {
+    let encoded = did.strip_prefix("did:jwk:")?;
+    serde_json::from_slice(&b64::decode(encoded)?).ok()
+}
+
+/// Presents a signer under another `kid` (a DID URL), keeping its key and algorithm.
+struct KidAs<'a> {
+    inner: &'a dyn Signer,
+    kid: String,
+}
+
+impl Signer for KidAs<'_> {
+    fn alg(&self) -> &str {
+        self.inner.alg()
+    }
+    fn kid(&self) -> &str {
+        &self.kid
+    }
+    fn public_jwk(&self) -> Jwk {
+        self.inner.public_jwk()
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CredentialError> {
+        self.inner.sign(message)
+    }
+}
 
 /// An authorisation request's parameters, as carried in a Request Object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -132,6 +171,26 @@ impl AuthorizationRequest {
         Ok(uri)
     }
 
+    /// The same request with the client identified as `decentralized_identifier:did:jwk:…` of
+    /// `key` (sign it with [`to_did_jwk_request_object`](Self::to_did_jwk_request_object)).
+    pub fn with_did_jwk_client(mut self, key: &Jwk) -> Self {
+        self.client_id = format!("{DID_PREFIX}{}", did_jwk(key));
+        self
+    }
+
+    /// The Request Object signed by `signer` with `kid` = `<did:jwk>#0`; the client id must be
+    /// the did:jwk of that signer.
+    pub fn to_did_jwk_request_object(&self, signer: &dyn Signer) -> Result<String, CredentialError> {
+        let did = did_jwk(&signer.public_jwk());
+        if self.client_id.strip_prefix(DID_PREFIX) != Some(did.as_str()) {
+            return Err(CredentialError::Input {
+                field: "client_id",
+                reason: "is not the did:jwk of the signing key".into(),
+            });
+        }
+        self.to_signed_request_object(&KidAs { inner: signer, kid: format!("{did}#0") })
+    }
+
     /// The Request Object as an unsecured JWT (`alg: none`), for `redirect_uri:` clients.
     pub fn to_unsigned_request_object(&self) -> String {
         let header = json!({"alg": "none", "typ": REQUEST_OBJECT_TYP});
@@ -161,6 +220,29 @@ pub struct ReceivedRequestObject {
 }
 
 impl ReceivedRequestObject {
+    /// For a `decentralized_identifier:did:jwk:` client: checks that `kid` is a URL of that DID
+    /// and that `token` (the text this was parsed from) is signed by the key it embeds. Returns
+    /// the verifier's key.
+    pub fn verify_did_jwk(&self, token: &str) -> Result<Jwk, OAuthError> {
+        let bad = |d: &str| OAuthError::new(ErrorCode::InvalidRequest, d);
+        let did = self
+            .request
+            .client_id
+            .strip_prefix(DID_PREFIX)
+            .ok_or_else(|| bad("the client is not a decentralized_identifier"))?;
+        let jwk = resolve_did_jwk(did).ok_or_else(|| bad("only did:jwk client identifiers are supported"))?;
+        let kid = self.header.get("kid").and_then(Value::as_str).unwrap_or_default();
+        if kid.split('#').next() != Some(did) {
+            return Err(bad("the request object is not signed by the client's DID"));
+        }
+        let jws = CompactJws::parse(token.trim()).map_err(|e| bad(&format!("request object: {e}")))?;
+        let key = VerifyingKey::from_jwk(&jwk).map_err(|e| bad(&format!("did:jwk key: {e}")))?;
+        match jws.verify_with(&key) {
+            Ok(true) => Ok(jwk),
+            _ => Err(bad("the request object signature does not verify under the client's DID key")),
+        }
+    }
+
     /// Parses a Request Object (§5: `typ` MUST be `oauth-authz-req+jwt`). An unsecured object
     /// (`alg: none`, empty signature) is accepted only for a `redirect_uri:` client, since other
     /// prefixes require signatures; a signed object is returned for the caller to verify.
@@ -363,6 +445,28 @@ mod tests {
         let mut td = r;
         td.transaction_data = Some(vec!["e30".into()]);
         assert!(td.validate(1100).unwrap_err().is(ErrorCode::InvalidTransactionData));
+    }
+
+    #[test]
+    fn did_jwk_signed_request_objects() {
+        let key = crate::jws::SoftwareEs256Key::generate().unwrap();
+        let r = request().with_did_jwk_client(&key.public_jwk());
+        assert!(r.client_id.starts_with("decentralized_identifier:did:jwk:"));
+        assert_eq!(resolve_did_jwk(r.client_id.strip_prefix(DID_PREFIX).unwrap()), Some(key.public_jwk().bare()));
+        let jwt = r.to_did_jwk_request_object(&key).unwrap();
+        let got = ReceivedRequestObject::parse(&jwt).unwrap();
+        assert_eq!(got.alg, "ES256");
+        assert!(got.header["kid"].as_str().unwrap().ends_with("#0"));
+        assert_eq!(got.verify_did_jwk(&jwt).unwrap(), key.public_jwk().bare());
+        got.request.validate(1100).unwrap();
+        // Signed by another key than the DID's.
+        let other = crate::jws::SoftwareEs256Key::generate().unwrap();
+        assert!(r.to_did_jwk_request_object(&other).is_err());
+        let forged = r
+            .to_signed_request_object(&KidAs { inner: &other, kid: format!("{}#0", did_jwk(&key.public_jwk())) })
+            .unwrap();
+        let got = ReceivedRequestObject::parse(&forged).unwrap();
+        assert!(got.verify_did_jwk(&forged).is_err());
     }
 
     #[test]
