@@ -8,7 +8,8 @@
 //! `AnyValue`) is small next to that. Dialect differences are confined here: how a transaction
 //! begins (SQLite needs `BEGIN IMMEDIATE` because every request appends to the audit log, and a
 //! deferred read transaction that later writes fails with `SQLITE_BUSY_SNAPSHOT` under
-//! concurrency), the SQLite pragmas, and the separate migration folders.
+//! concurrency), the SQLite pragmas, anonymous `?` placeholders in statements with thousands of
+//! parameters ([`placeholder`]), and the separate migration folders.
 //!
 //! This module must not know about records or tenancy.
 
@@ -107,8 +108,9 @@ async fn open_sqlite(url: &str, options: &StoreOptions) -> Result<AnyPool> {
         // An in-memory database exists per connection: keep exactly one.
         .max_connections(if memory { 1 } else { options.max_connections.unwrap_or(1) })
         .min_connections(if memory { 1 } else { 0 })
-        .idle_timeout(if memory { None } else { Some(Duration::from_secs(600)) })
-        .max_lifetime(if memory { None } else { Some(Duration::from_secs(3600)) })
+        // SQLite connections are cheap to keep and their page cache is worth keeping warm.
+        .idle_timeout(None)
+        .max_lifetime(None)
         .acquire_timeout(Duration::from_secs(30))
         .after_connect(|conn, _meta| {
             Box::pin(async move {
