@@ -378,6 +378,27 @@ impl Dataset<'_> {
         Ok(updated)
     }
 
+    /// Bulk import's hook: revokes what rests on the OH clearances it replaced for `person_ids`. One
+    /// indexed probe when the organisation has issued nothing yet (the usual bulk load).
+    pub(crate) async fn revoke_for_clearances<'p>(
+        &self,
+        conn: &mut AnyConnection,
+        person_ids: impl Iterator<Item = &'p String>,
+    ) -> Result<usize> {
+        let any = sqlx::query("SELECT 1 FROM issued_credentials WHERE org_id = $1 LIMIT 1")
+            .bind(self.org())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if any.is_none() {
+            return Ok(0);
+        }
+        let mut revoked = 0;
+        for person_id in person_ids {
+            revoked += self.revoke_derived(conn, &oh_source_id(person_id), "a record it rests on was replaced").await?;
+        }
+        Ok(revoked)
+    }
+
     /// Revokes every not-yet-revoked credential derived from `record_id`, inside the caller's
     /// write transaction, auditing each. Called by every write path that replaces or deletes a
     /// record a credential can rest on (checks, competences, immunisations, assignments, OH

@@ -295,6 +295,8 @@ impl Dataset<'_> {
         self.invalidate_many(&mut tx, &touched_ids).await?;
         report.records_inserted = children.len();
         children.write(&mut tx, self.store.backend).await?;
+        let replaced_clearances = batch.records.iter().filter(|(_, r)| matches!(r, ImportRecord::OhClearance(_)));
+        self.revoke_for_clearances(&mut tx, replaced_clearances.filter_map(|(p, _)| resolved.get(p))).await?;
 
         let events: Vec<Event<'_>> = events_for.iter().map(|(id, action)| Event::person(action, id)).collect();
         audit::append_many(&mut tx, self.store.backend, &org, self.scope.actor(), &events).await?;

@@ -181,3 +181,34 @@ async fn rotation_retires_the_old_key_and_keeps_it_listed() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_imported_clearance_revokes_what_rested_on_the_old_one() {
+    each_backend(|store| async move {
+        let (org, a) = org(&store, "RJ1").await;
+        store.issuing().install_first_key(&org.id, &key("k1")).await.unwrap();
+        let ds = store.dataset(&a);
+        let p = ds.create_person(&person(1)).await.unwrap();
+        let q = ds.create_person(&person(2)).await.unwrap();
+        ds.set_oh_clearance(&p.id, &oh_clearance("2025-10-01")).await.unwrap();
+        ds.set_oh_clearance(&q.id, &oh_clearance("2025-10-01")).await.unwrap();
+        let (on_p, _) = issue(&ds, &p.id, &[&oh_source_id(&p.id)]).await;
+        let (on_q, _) = issue(&ds, &q.id, &[&oh_source_id(&q.id)]).await;
+        let batch = store::ImportBatch {
+            people: vec![],
+            records: vec![
+                (store::PersonRef::Id(p.id.clone()), store::ImportRecord::OhClearance(oh_clearance("2025-12-01"))),
+                (store::PersonRef::Id(q.id.clone()), store::ImportRecord::Competence(fire_safety("2025-12-01"))),
+            ],
+            checkpoint: None,
+        };
+        ds.import_batch(&batch).await.unwrap();
+        assert_eq!(ds.get_credential(&on_p.id).await.unwrap().status, CredentialStatus::Revoked);
+        assert_eq!(
+            ds.get_credential(&on_q.id).await.unwrap().status,
+            CredentialStatus::Valid,
+            "a new record revokes nothing"
+        );
+    })
+    .await;
+}
