@@ -14,12 +14,15 @@
 //! - [`dcql`], [`claims_path`]: DCQL queries (OpenID4VP §6) and claims path pointers (§7).
 //! - [`matching`]: which held SD-JWT VCs answer which credential query, and what to disclose.
 //! - [`validate`]: the verifier's check of a `vp_token` against its query (OpenID4VP §8.6).
+//! - [`grant`]: the issuer's pre-authorised code rules (single use, expiry, PIN attempts) and
+//!   stateless `c_nonce` values.
 //! - [`form`]: `application/x-www-form-urlencoded` and percent-encoding, used by the token
 //!   request, links and `direct_post`; [`OAuthError`]: the RFC 6749 §5.2 error body.
 
 pub mod claims_path;
 pub mod dcql;
 pub mod form;
+pub mod grant;
 pub mod matching;
 pub mod oauth;
 pub mod proof;
