@@ -334,6 +334,39 @@ mod tests {
     }
 
     #[test]
+    fn each_required_competence_is_its_own_query_and_discloses_only_its_element() {
+        // A CSTF training credential with one disclosable array element per competence; a role
+        // needing two subjects asks for each with its own credential query (DCQL forbids the same
+        // path twice in one query, and `values` is any-of).
+        let w = world();
+        let held = vec![issue(
+            &w,
+            "urn:vct:training",
+            json!({"competences": [
+                {"subject": "fire_safety", "level": 1, "expires": "2027-01-01"},
+                {"subject": "information_governance", "level": 1, "expires": "2027-02-01"},
+                {"subject": "moving_and_handling", "level": 2, "expires": "2027-03-01"}]}),
+            6,
+        )];
+        let want = |id: &str, subject: &str| {
+            CredentialQuery::sd_jwt_vc(id, "urn:vct:training").claim_with_values(
+                serde_json::from_value(json!(["competences", null, "subject"])).unwrap(),
+                vec![json!(subject)],
+            )
+        };
+        let q = DcqlQuery::new(vec![want("cstf_fire", "fire_safety"), want("cstf_mh", "moving_and_handling")]);
+        q.validate().unwrap();
+        let token = answer(&w, &held, &q, "n0nce", CLIENT);
+        let r = validate_vp_token(&token, &q, &opts(), &w.trust, &w.status).unwrap();
+        assert!(r.satisfied(), "{r:?}");
+        let shown = &r.query("cstf_mh").unwrap().accepted[0].claims["competences"];
+        assert_eq!(shown, &json!([{"subject": "moving_and_handling", "level": 2, "expires": "2027-03-01"}]));
+        // A subject the holder lacks leaves that query unmet, by name.
+        let q = DcqlQuery::new(vec![want("cstf_fire", "fire_safety"), want("cstf_bls", "basic_life_support")]);
+        assert_eq!(matching::select(&q, &held).unwrap_err().missing, vec!["cstf_bls"]);
+    }
+
+    #[test]
     fn malformed_tokens_are_rejected_whole() {
         let w = world();
         let q = dbs_query();
