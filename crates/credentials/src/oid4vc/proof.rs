@@ -161,7 +161,10 @@ pub fn verify_proof_jwt(token: &str, expect: &ProofExpectations<'_>) -> Result<V
         "alg_not_allowed" => ProofError::AlgNotAllowed(e.detail().to_owned()),
         _ => ProofError::Malformed(e.detail().to_owned()),
     })?;
-    if jws.header_str("typ") != Some(PROOF_TYP) {
+    // RFC 7515 §4.1.9: `typ` is a media type whose `application/` prefix may be omitted.
+    let typ = jws.header_str("typ").unwrap_or_default();
+    let typ = typ.strip_prefix("application/").unwrap_or(typ);
+    if !typ.eq_ignore_ascii_case(PROOF_TYP) {
         return Err(ProofError::TypInvalid(format!("typ {:?}", jws.header_str("typ"))));
     }
     let alg = jws.header_str("alg").unwrap_or_default();
@@ -279,6 +282,15 @@ mod tests {
         assert_eq!(verify_proof_jwt(t, &expect("other")).unwrap_err().code(), "proof_nonce_invalid");
         let other_issuer = ProofExpectations::new("https://other.example", NonceCheck::NotUsed, 1_701_960_444);
         assert_eq!(verify_proof_jwt(t, &other_issuer).unwrap_err().code(), "proof_aud_mismatch");
+        // The long media type form is the same type.
+        let holder = SoftwareEs256Key::generate().unwrap();
+        let jwk = serde_json::to_value(holder.public_jwk().bare()).unwrap();
+        let long = forge(
+            json!({"typ": "application/openid4vci-proof+jwt", "alg": "ES256", "jwk": jwk}),
+            json!({"aud": ISS, "iat": 1_701_960_444, "nonce": "n1"}),
+            &holder,
+        );
+        assert!(verify_proof_jwt(&long, &expect("n1")).is_ok());
     }
 
     #[test]

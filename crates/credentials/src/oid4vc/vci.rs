@@ -440,6 +440,8 @@ pub struct TokenResponse {
 pub struct AuthorizationDetail {
     #[serde(rename = "type")]
     pub type_: String,
+    /// Present for `openid_credential`; other detail types may lack it.
+    #[serde(default)]
     pub credential_configuration_id: String,
     #[serde(default)]
     pub credential_identifiers: Vec<String>,
