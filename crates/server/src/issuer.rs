@@ -35,14 +35,15 @@ use crate::error::ApiError;
 pub const STATUS_LIST_TTL_SECS: u64 = 300;
 /// How long a trust list we sign stays valid, and how long this process reuses its own copy.
 const TRUST_LIST_LIFETIME_SECS: i64 = 24 * 3600;
-const TRUST_CACHE_SECS: i64 = 60;
+/// Freshness is measured on the monotonic clock: the business clock may be fixed (tests) or jump.
+const TRUST_CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The trust list as last signed, and its index, shared by every request of this process.
 pub struct TrustSnapshot {
     pub token: String,
     pub operator_jwk: Jwk,
     pub index: TrustIndex,
-    built_at: i64,
+    built_at: std::time::Instant,
 }
 
 /// Process-wide caches; cleared whenever this process adds or rotates a key.
@@ -200,7 +201,7 @@ pub async fn status_list_token(state: &AppState, ods: &str, list_id: i64) -> Res
 pub async fn trust_list(state: &AppState) -> Result<Arc<TrustSnapshot>, ApiError> {
     let now = (state.clock)().timestamp();
     if let Some(snap) = state.issuer_cache.trust.read().await.as_ref()
-        && (now - snap.built_at).abs() < TRUST_CACHE_SECS
+        && snap.built_at.elapsed() < TRUST_CACHE_FOR
     {
         return Ok(snap.clone());
     }
@@ -247,7 +248,7 @@ pub async fn trust_list(state: &AppState) -> Result<Arc<TrustSnapshot>, ApiError
     // Index what we signed exactly as an outside verifier would: through the signature check.
     let index = TrustIndex::from_signed(&token, &operator_jwk, now)
         .map_err(|e| ApiError::Internal(format!("own trust list: {e}")))?;
-    let snap = Arc::new(TrustSnapshot { token, operator_jwk, index, built_at: now });
+    let snap = Arc::new(TrustSnapshot { token, operator_jwk, index, built_at: std::time::Instant::now() });
     *state.issuer_cache.trust.write().await = Some(snap.clone());
     Ok(snap)
 }

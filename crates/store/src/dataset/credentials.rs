@@ -378,6 +378,46 @@ impl Dataset<'_> {
         Ok(updated)
     }
 
+    /// `update_person`'s hook, called before the row is replaced: every credential names its holder,
+    /// so a change of given name, family name or date of birth revokes all of the person's credentials.
+    /// Other details (address, contact) are in no credential and revoke nothing.
+    pub(crate) async fn revoke_if_identity_changed(
+        &self,
+        conn: &mut AnyConnection,
+        person_id: &str,
+        next: &Person,
+    ) -> Result<usize> {
+        let Some(row) = sqlx::query("SELECT doc FROM people WHERE org_id = $1 AND id = $2")
+            .bind(self.org())
+            .bind(person_id)
+            .fetch_optional(&mut *conn)
+            .await?
+        else {
+            return Ok(0);
+        };
+        let current: Person = db::from_doc(&row.try_get::<String, _>(0)?, "people")?;
+        let same = current.given_name.trim() == next.given_name.trim()
+            && current.family_name.trim() == next.family_name.trim()
+            && current.date_of_birth == next.date_of_birth;
+        if same {
+            return Ok(0);
+        }
+        let rows = sqlx::query(
+            "UPDATE issued_credentials SET status = 'revoked', status_reason = $3, updated_at = $4 \
+             WHERE org_id = $1 AND person_id = $2 AND status <> 'revoked' RETURNING id",
+        )
+        .bind(self.org())
+        .bind(person_id)
+        .bind("the holder's name or date of birth changed")
+        .bind(db::now())
+        .fetch_all(&mut *conn)
+        .await?;
+        for _ in &rows {
+            self.audit(conn, Event::person("credential.revoke", person_id)).await?;
+        }
+        Ok(rows.len())
+    }
+
     /// Bulk import's hook: revokes what rests on the OH clearances it replaced for `person_ids`. One
     /// indexed probe when the organisation has issued nothing yet (the usual bulk load).
     pub(crate) async fn revoke_for_clearances<'p>(

@@ -116,6 +116,7 @@ impl Dataset<'_> {
         let stamp = self.stamp();
         let (ni, dob, family) = person_columns(person);
         let mut tx = self.begin().await?;
+        self.revoke_if_identity_changed(&mut tx, id, person).await?;
         let done = sqlx::query(
             "UPDATE people SET ni_number = $3, date_of_birth = $4, family_name = $5, doc = $6, \
              recorded_by = $7, recorded_at = $8, source = $9, source_ods = $10, updated_at = $11 \

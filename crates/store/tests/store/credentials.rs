@@ -212,3 +212,25 @@ async fn an_imported_clearance_revokes_what_rested_on_the_old_one() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_new_name_revokes_the_holders_credentials_a_new_address_does_not() {
+    each_backend(|store| async move {
+        let (org, a) = org(&store, "RJ1").await;
+        store.issuing().install_first_key(&org.id, &key("k1")).await.unwrap();
+        let ds = store.dataset(&a);
+        let p = ds.create_person(&person(1)).await.unwrap();
+        let (c, _) = issue(&ds, &p.id, &[]).await;
+        let mut moved = person(1);
+        moved.email = Some("new.address@nhs.net".into());
+        ds.update_person(&p.id, &moved).await.unwrap();
+        assert_eq!(ds.get_credential(&c.id).await.unwrap().status, CredentialStatus::Valid);
+        let mut renamed = moved.clone();
+        renamed.family_name = "Okafor-Smith".into();
+        ds.update_person(&p.id, &renamed).await.unwrap();
+        let after = ds.get_credential(&c.id).await.unwrap();
+        assert_eq!(after.status, CredentialStatus::Revoked);
+        assert!(after.status_reason.unwrap().contains("name"));
+    })
+    .await;
+}
