@@ -166,6 +166,7 @@ pub async fn load(store: &Store, generator: Arc<Generator>, batch: usize) -> Res
     let done_before: u64 = starts.iter().sum();
     let progress = Progress::new("generate", total);
     progress.inc(done_before);
+    store.begin_bulk_load().await?;
 
     // Generation thread: batches of PersonRecords, at most two ahead of the database.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, u64, Vec<PersonRecord>)>(2);
@@ -206,6 +207,7 @@ pub async fn load(store: &Store, generator: Arc<Generator>, batch: usize) -> Res
         progress.inc(n);
     }
     producer.join().map_err(|_| anyhow::anyhow!("the generator thread panicked"))?;
+    store.end_bulk_load().await?;
     progress.finish();
     stats.elapsed = started.elapsed();
     Ok(stats)

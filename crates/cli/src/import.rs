@@ -182,12 +182,14 @@ pub async fn import(args: &ImportArgs) -> Result<ImportReport> {
     let total_lines: u64 = prints.iter().map(|(_, _, lines)| lines.saturating_sub(1)).sum();
     let progress = Progress::new("import", total_lines);
     let mut report = ImportReport { organisation: args.org.to_uppercase(), ..Default::default() };
+    store.begin_bulk_load().await?;
     let mut loader = Loader { store: &store, scope: &scope, batch: args.batch.max(1), seen: HashMap::new() };
     for ((kind, path), (hash, len, _)) in present.iter().zip(prints) {
         let source = format!("import:{}:{len}:{hash:016x}", kind.file_name());
         let file = loader.file(*kind, path, &source, today, &progress, &mut report.errors).await?;
         report.files.push(file);
     }
+    store.end_bulk_load().await?;
     progress.finish();
     store.close().await;
     Ok(report)

@@ -14,6 +14,7 @@
 
 mod audit;
 mod auth;
+pub mod bulk;
 mod dataset;
 mod db;
 mod error;
