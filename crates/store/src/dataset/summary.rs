@@ -3,8 +3,10 @@
 //! Which requirements apply to a person is decided here (`applicable_roles`): the roles of their
 //! assignments that have not ended (applicant or active, end date not passed), each evaluated with
 //! the domain's `evaluate` against the national CSTF catalogue, results merged by requirement id
-//! (worst status wins). A person with no such role, or whose roles have no requirements recorded,
-//! has nothing to meet and counts as met.
+//! (worst status wins). A role with no requirements recorded is itself a gap (`role:<code>`,
+//! missing), so an unconfigured role never makes people look compliant. A person with no such role
+//! (a leaver, or nobody assigned yet) has nothing to meet: their own answer is `met` with no items,
+//! and the organisation summary leaves them out, so its counts are of people currently in post.
 //!
 //! The summary of a 20 000-person organisation must take ≤ 150 ms on two cores; decoding every
 //! record of every person cannot (≈ 100 MB of JSON), so results are cached per person
@@ -29,7 +31,9 @@ use crate::db;
 use crate::error::{Result, StoreError};
 
 /// Bump when the evaluation policy below changes, so cached results are recomputed.
-const POLICY_VERSION: u32 = 1;
+const POLICY_VERSION: u32 = 2;
+/// Cache `overall` of a person who holds no current role: kept (so they are not stale) but not counted.
+const NOT_APPLICABLE: &str = "none";
 /// Cached results are recomputed at least this often, bounding any time rule the cache misses.
 const MAX_CACHE_DAYS: u64 = 31;
 const REFRESH_CHUNK: usize = 500;
@@ -68,7 +72,16 @@ pub(crate) fn evaluate_person(
     let catalogue = Catalogue::national();
     let mut items: Vec<RequirementResult> = vec![];
     for role in applicable_roles(record, today) {
-        let Some(requirements) = roles.get(role) else { continue };
+        let Some(requirements) = roles.get(role) else {
+            items.push(RequirementResult {
+                requirement: format!("role:{role}").into(),
+                label: "Role requirements".into(),
+                status: ComplianceStatus::Missing,
+                expires_on: None,
+                reason: format!("no requirements are recorded for role {role}"),
+            });
+            continue;
+        };
         for item in evaluate(record, requirements, &catalogue, today, due_within_days).items {
             match items.iter_mut().find(|i| i.requirement == item.requirement) {
                 Some(existing) if item.status > existing.status => *existing = item,
@@ -159,7 +172,7 @@ impl Dataset<'_> {
     async fn store_results(
         &self,
         conn: &mut AnyConnection,
-        results: &[(String, PersonCompliance)],
+        results: &[(String, PersonCompliance, bool)],
         today: NaiveDate,
         due_within_days: u32,
     ) -> Result<()> {
@@ -181,12 +194,13 @@ impl Dataset<'_> {
                  gaps = excluded.gaps, valid_until = excluded.valid_until, computed_at = excluded.computed_at",
             );
             let mut q = sqlx::query(&sql);
-            for (person_id, result) in chunk {
+            for (person_id, result, applicable) in chunk {
+                let overall = if *applicable { result.overall.as_str() } else { NOT_APPLICABLE };
                 q = q
                     .bind(self.org())
                     .bind(person_id.as_str())
                     .bind(basis.clone())
-                    .bind(result.overall.as_str())
+                    .bind(overall)
                     .bind(gaps_text(result))
                     .bind(db::date(valid_until(result, today, due_within_days)))
                     .bind(now.clone());
@@ -241,7 +255,8 @@ impl Dataset<'_> {
         let mut results = vec![];
         for row in q.fetch_all(&mut *conn).await? {
             let record = record_from_row(&row)?;
-            results.push((record.id, evaluate_person(&record.value, &roles, today, due_within_days)));
+            let applicable = !applicable_roles(&record.value, today).is_empty();
+            results.push((record.id, evaluate_person(&record.value, &roles, today, due_within_days), applicable));
         }
         self.store_results(&mut *conn, &results, today, due_within_days).await
     }
@@ -263,7 +278,9 @@ impl Dataset<'_> {
         let record = record_from_row(&row)?;
         let roles = self.roles_map(&mut tx).await?;
         let result = evaluate_person(&record.value, &roles, today, due_within_days);
-        self.store_results(&mut tx, &[(person_id.to_owned(), result.clone())], today, due_within_days).await?;
+        let applicable = !applicable_roles(&record.value, today).is_empty();
+        self.store_results(&mut tx, &[(person_id.to_owned(), result.clone(), applicable)], today, due_within_days)
+            .await?;
         self.audit(&mut tx, Event::person("compliance.read", person_id)).await?;
         tx.commit().await?;
         Ok(result)
@@ -289,10 +306,12 @@ impl Dataset<'_> {
         }
 
         let mut summary = OrgSummary::default();
-        let counts = sqlx::query("SELECT overall, count(*) FROM compliance_cache WHERE org_id = $1 GROUP BY overall")
-            .bind(self.org())
-            .fetch_all(&mut *tx)
-            .await?;
+        let counts = sqlx::query(
+            "SELECT overall, count(*) FROM compliance_cache WHERE org_id = $1 AND overall <> 'none' GROUP BY overall",
+        )
+        .bind(self.org())
+        .fetch_all(&mut *tx)
+        .await?;
         for row in counts {
             let status = parse_status(&row.try_get::<String, _>(0)?)?;
             let n = row.try_get::<i64, _>(1)? as usize;

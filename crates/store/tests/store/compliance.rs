@@ -146,9 +146,10 @@ async fn summary_counts_statuses_and_names_gaps() {
         for _ in 0..2 {
             // Second round is served from the cache and must agree.
             let s = ds.compliance_summary(today, 30).await.unwrap();
-            assert_eq!(s.people, 4);
-            assert_eq!((s.by_status.met, s.by_status.expired, s.by_status.missing), (2, 1, 1));
-            assert_eq!(s.compliant, 2);
+            // The person with no role is not in post for any role: not counted.
+            assert_eq!(s.people, 3);
+            assert_eq!((s.by_status.met, s.by_status.expired, s.by_status.missing), (1, 1, 1));
+            assert_eq!(s.compliant, 1);
             let mut listed: Vec<(String, ComplianceStatus, Vec<String>)> = s
                 .non_compliant
                 .into_iter()
@@ -176,24 +177,24 @@ async fn summary_follows_writes_requirement_changes_and_time() {
         let ids = ward(&store, &a).await;
         let ds = store.dataset(&a);
         let today = date("2025-06-01");
-        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 2);
+        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 1);
 
         // Training the missing person is seen at once.
         ds.add_competence(&ids[2], &fire_safety("2025-05-01")).await.unwrap();
-        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 3);
+        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 2);
 
-        // Dropping the requirement makes everyone compliant.
+        // Dropping the requirement makes everyone in the role compliant.
         let mut none = role("NUR-B5");
         none.competences.clear();
         ds.put_role_requirements(&none).await.unwrap();
-        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 4);
+        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 3);
         ds.put_role_requirements(&role("NUR-B5")).await.unwrap();
 
         // Time passing: fire safety completed 2025-03-01 lasts two years (due soon, then expired).
         let later = ds.compliance_summary(date("2027-02-20"), 30).await.unwrap();
         assert!(later.by_status.due_soon >= 1, "{later:?}");
         let much_later = ds.compliance_summary(date("2027-06-01"), 30).await.unwrap();
-        assert_eq!(much_later.compliant, 1, "only the person with no role: {much_later:?}");
+        assert_eq!(much_later.compliant, 0, "everyone's training has expired: {much_later:?}");
 
         // Another organisation sees none of it.
         let other = store.dataset(&b).compliance_summary(today, 30).await.unwrap();
@@ -211,7 +212,7 @@ async fn bulk_imported_records_refresh_the_summary() {
         let ids = ward(&store, &a).await;
         let ds = store.dataset(&a);
         let today = date("2025-06-01");
-        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 2);
+        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 1);
         let batch = store::ImportBatch {
             records: vec![
                 (store::PersonRef::Id(ids[1].clone()), store::ImportRecord::Competence(fire_safety("2025-05-01"))),
@@ -220,7 +221,25 @@ async fn bulk_imported_records_refresh_the_summary() {
             ..Default::default()
         };
         ds.import_batch(&batch).await.unwrap();
-        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 4);
+        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 3);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_role_without_recorded_requirements_is_a_gap_not_a_pass() {
+    each_backend(|store| async move {
+        let (_, a) = org(&store, "RJ1").await;
+        let ds = store.dataset(&a);
+        let p = ds.create_person(&person(1)).await.unwrap();
+        ds.add_assignment(&p.id, &applicant("UNCONFIGURED")).await.unwrap();
+        let today = date("2025-06-01");
+        let result = ds.person_compliance(&p.id, today, 30).await.unwrap();
+        assert_eq!(result.overall, ComplianceStatus::Missing);
+        assert_eq!(result.items[0].requirement, "role:UNCONFIGURED");
+        let summary = ds.compliance_summary(today, 30).await.unwrap();
+        assert_eq!((summary.people, summary.compliant), (1, 0));
+        assert_eq!(summary.non_compliant[0].gaps[0], "role:UNCONFIGURED");
     })
     .await;
 }
