@@ -5,7 +5,10 @@
 //! given, otherwise straight on the database as trusted local tooling (a system scope on `--ods`),
 //! through the same server functions the API uses. `present` is the holder's side and works on
 //! files only: the credential and a holder key file made by `holder-key`. `verify` prints the answer
-//! as JSON and exits with status 1 when the presentation is rejected.
+//! as JSON and exits with status 1 when the presentation is rejected; with `--trust-list` and
+//! `--operator-jwk` it verifies as an outside party ([`offline`]).
+
+mod offline;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -109,6 +112,13 @@ pub struct VerifyArgs {
     /// This verifier's identifier (the KB-JWT `aud`).
     #[arg(long)]
     pub aud: Option<String>,
+    /// Verify as an outside party against this signed trust list (a file or an http(s) URL, e.g.
+    /// `{public-url}/trust-list`), fetching status lists from their URIs: no server account, no database.
+    #[arg(long, requires = "operator_jwk")]
+    pub trust_list: Option<String>,
+    /// The registry operator's public key (JWK or JWKS file) this verifier trusts to sign the trust list.
+    #[arg(long)]
+    pub operator_jwk: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -260,7 +270,11 @@ fn present(args: PresentArgs) -> anyhow::Result<()> {
 
 async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     let presentation = read_input(&args.presentation)?;
-    let answer = if args.target.server.is_some() {
+    let answer = if let (Some(list), Some(operator)) = (&args.trust_list, &args.operator_jwk) {
+        let (nonce, aud) = (args.nonce.as_deref(), args.aud.as_deref());
+        let (outcome, base) = offline::verify(&presentation, nonce, aud, list, operator).await?;
+        serde_json::to_value(server::api::credentials::render(outcome, &base))?
+    } else if args.target.server.is_some() {
         let body = json!({"presentation": presentation, "nonce": args.nonce, "aud": args.aud});
         post(&args.target, "/api/v1/verify", &body).await?
     } else {

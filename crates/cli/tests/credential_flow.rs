@@ -1,7 +1,8 @@
 //! The passport flow as a script would run it, with no server and no web UI: make a holder key,
 //! issue a DBS credential straight from the database, present one claim with a KB-JWT, verify
 //! (exit 0, exactly that claim), verify for another nonce (exit 1, `nonce_mismatch`), revoke, and
-//! verify again (exit 1, `revoked`); then the same through a running `passport serve` with a token.
+//! verify again (exit 1, `revoked`); then the same through a running `passport serve` with a token,
+//! and as an outside verifier holding only the operator key.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -169,10 +170,31 @@ fn issue_verify_revoke_through_a_running_server() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(stdout_json(&out)["claims"]["family_name"], "Okafor", "everything disclosed by default");
 
+    // An outside verifier: no account, no database, only the operator key it was configured with.
+    let jwks_url = format!("{server}/trust-list/jwks");
+    let jwks = tokio::runtime::Runtime::new().unwrap().block_on(async { reqwest::get(&jwks_url).await?.text().await });
+    let (operator, stranger) = (dir.join("operator.jwk"), dir.join("stranger.jwk"));
+    std::fs::write(&operator, jwks.unwrap()).unwrap();
+    let out = passport(&["credential", "holder-key", "--out", path(&dir.join("stranger.key"))]);
+    std::fs::write(&stranger, &out.stdout).unwrap();
+    let trust_list = format!("{server}/trust-list");
+    let outside = |key: &Path| {
+        let args = ["verify", "--presentation", path(&shown), "--nonce", "n", "--aud", "https://v.example"];
+        passport(&[&args[..], &["--trust-list", trust_list.as_str(), "--operator-jwk", path(key)]].concat())
+    };
+    let out = outside(&operator);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(stdout_json(&out)["type"], "criminal_record");
+    let out = outside(&stranger);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout_json(&out)["reason"], "trust_list_signature_invalid");
+
     let out = passport(&[&["credential", "revoke", "--suspend", "--id", &id][..], &api].concat());
     assert_eq!(stdout_json(&out)["status"], "suspended");
     let out = verify();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout_json(&out)["reason"], "suspended");
+    let out = outside(&operator);
+    assert_eq!(stdout_json(&out)["reason"], "suspended", "the outside verifier reads the fetched status list");
     std::fs::remove_dir_all(&dir).ok();
 }

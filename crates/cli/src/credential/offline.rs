@@ -1,0 +1,97 @@
+//! `passport verify --trust-list … --operator-jwk …`: verification as an outside party does it, with
+//! no account and no database. The registry's trust list is checked against the operator key the
+//! verifier was configured with (never one fetched alongside it); the credential's status list token
+//! is fetched from the URI the credential names and checked with the issuer key the trust list
+//! lists for the `kid` in its header.
+
+use std::path::Path;
+
+use anyhow::Context;
+use credentials::VerifyError;
+use credentials::jws::{CompactJws, Jwk};
+use credentials::sdjwt::SdJwt;
+use credentials::status::{StatusList, StatusRef, StatusSource, verify_status_list_token};
+use credentials::trust::{TrustIndex, TrustList, TrustSource};
+use credentials::verify::{Verified, VerifyOptions, verify_presentation};
+use serde_json::Value;
+
+/// The one status list a presentation refers to, or why it could not be had.
+struct Fetched {
+    uri: String,
+    list: Result<StatusList, VerifyError>,
+}
+
+impl StatusSource for Fetched {
+    fn status(&self, uri: &str, idx: u64) -> Result<u8, VerifyError> {
+        if uri != self.uri {
+            return Err(VerifyError::StatusUnavailable("no list for that uri".into()));
+        }
+        let list = self.list.as_ref().map_err(Clone::clone)?;
+        usize::try_from(idx)
+            .ok()
+            .and_then(|i| list.get(i))
+            .ok_or_else(|| VerifyError::StatusIndexOutOfRange(format!("index {idx} of {}", list.len())))
+    }
+}
+
+async fn fetch(source: &str) -> anyhow::Result<String> {
+    if source.starts_with("http://") || source.starts_with("https://") {
+        let response = reqwest::get(source).await.with_context(|| format!("fetching {source}"))?;
+        Ok(response.error_for_status()?.text().await?.trim().to_owned())
+    } else {
+        Ok(std::fs::read_to_string(source).with_context(|| format!("reading {source}"))?.trim().to_owned())
+    }
+}
+
+/// A JWK file, or a JWKS file whose first key is taken.
+fn operator_key(path: &Path) -> anyhow::Result<Jwk> {
+    let value: Value = serde_json::from_str(&std::fs::read_to_string(path)?).context("operator key is not JSON")?;
+    let jwk = value.get("keys").and_then(|k| k.get(0)).cloned().unwrap_or(value);
+    serde_json::from_value(jwk).context("operator key is not a JWK")
+}
+
+/// The status list the presentation points at, fetched and verified with the key the trust list names.
+async fn status_of(presentation: &str, trust: &TrustIndex, now: i64) -> Option<Fetched> {
+    let payload = SdJwt::parse(presentation).ok()?.unverified_payload().ok()?;
+    let iss = payload.get("iss")?.as_str()?.to_owned();
+    let status = StatusRef::from_claim(payload.get("status")?).ok()?;
+    let list = async {
+        let token =
+            fetch(&status.uri).await.map_err(|e| VerifyError::StatusUnavailable(format!("{}: {e}", status.uri)))?;
+        let jws = CompactJws::parse(&token)?;
+        let kid = jws.header_str("kid").ok_or_else(|| VerifyError::StatusListInvalid("no kid".into()))?;
+        let key = trust.resolve(&iss, kid)?.key;
+        Ok(verify_status_list_token(&token, &status.uri, &key, now)?.list)
+    }
+    .await;
+    Some(Fetched { uri: status.uri, list })
+}
+
+/// Verifies offline; `Err` of the inner result is the rejection. Returns the trust list issuer (the
+/// registry's base URL) alongside, for naming passport types.
+pub async fn verify(
+    presentation: &str,
+    nonce: Option<&str>,
+    aud: Option<&str>,
+    trust_list: &str,
+    operator: &Path,
+) -> anyhow::Result<(Result<Verified, VerifyError>, String)> {
+    let now = chrono::Utc::now().timestamp();
+    let token = fetch(trust_list).await?;
+    let list = match TrustList::verify(&token, &operator_key(operator)?, now) {
+        Ok(list) => list,
+        Err(e) => return Ok((Err(e), String::new())),
+    };
+    let index = match TrustIndex::new(&list) {
+        Ok(index) => index,
+        Err(e) => return Ok((Err(e), list.iss)),
+    };
+    let statuses = status_of(presentation, &index, now)
+        .await
+        .unwrap_or(Fetched { uri: String::new(), list: Err(VerifyError::StatusUnavailable("none".into())) });
+    let mut opts = VerifyOptions::new(now, nonce.unwrap_or_default(), aud.unwrap_or_default());
+    opts.expected_nonce = nonce.map(str::to_owned);
+    opts.expected_aud = aud.map(str::to_owned);
+    opts.require_key_binding = nonce.is_some();
+    Ok((verify_presentation(presentation, &opts, &index, &statuses), list.iss))
+}
