@@ -106,6 +106,17 @@ impl ValidatedResponse {
     pub fn query(&self, id: &str) -> Option<&QueryOutcome> {
         self.queries.iter().find(|q| q.id == id)
     }
+
+    /// True when every accepted presentation is bound to the same holder key (`cnf.jwk`). OpenID4VP
+    /// does not require it, but a ready-to-work decision built from several credentials should:
+    /// otherwise two holders could pool their credentials into one answer.
+    pub fn single_holder(&self) -> bool {
+        let mut keys = self.queries.iter().flat_map(|q| &q.accepted).map(|v| v.cnf.as_ref().map(|k| k.thumbprint()));
+        match keys.next() {
+            None => true,
+            Some(first) => first.is_some() && keys.all(|k| k == first),
+        }
+    }
 }
 
 /// Validates `vp_token` against `query`. `opts` carries the request's `nonce` and the client
@@ -359,11 +370,31 @@ mod tests {
         let token = answer(&w, &held, &q, "n0nce", CLIENT);
         let r = validate_vp_token(&token, &q, &opts(), &w.trust, &w.status).unwrap();
         assert!(r.satisfied(), "{r:?}");
+        assert!(r.single_holder());
         let shown = &r.query("cstf_mh").unwrap().accepted[0].claims["competences"];
         assert_eq!(shown, &json!([{"subject": "moving_and_handling", "level": 2, "expires": "2027-03-01"}]));
         // A subject the holder lacks leaves that query unmet, by name.
         let q = DcqlQuery::new(vec![want("cstf_fire", "fire_safety"), want("cstf_bls", "basic_life_support")]);
         assert_eq!(matching::select(&q, &held).unwrap_err().missing, vec!["cstf_bls"]);
+    }
+
+    #[test]
+    fn credentials_of_two_holders_are_flagged() {
+        let w = world();
+        let mut other = world();
+        other.issuer = SoftwareEs256Key::from_pkcs8(&w.issuer.to_pkcs8().unwrap()).unwrap();
+        let mine = issue(&w, "urn:vct:dbs", json!({"level": "enhanced", "issued_on": "2026-01-02"}), 3);
+        let theirs = issue(&other, "urn:vct:rtw", json!({"right_to_work": true}), 4);
+        let q = DcqlQuery::new(vec![
+            CredentialQuery::sd_jwt_vc("dbs", "urn:vct:dbs").claim(ClaimPath::keys(&["level"])),
+            CredentialQuery::sd_jwt_vc("rtw", "urn:vct:rtw").claim(ClaimPath::keys(&["right_to_work"])),
+        ]);
+        let mut token =
+            answer(&w, std::slice::from_ref(&mine), &DcqlQuery::new(vec![q.credentials[0].clone()]), "n0nce", CLIENT);
+        token.extend(answer(&other, &[theirs], &DcqlQuery::new(vec![q.credentials[1].clone()]), "n0nce", CLIENT));
+        let r = validate_vp_token(&token, &q, &opts(), &w.trust, &w.status).unwrap();
+        assert!(r.satisfied(), "each presentation is valid on its own");
+        assert!(!r.single_holder());
     }
 
     #[test]
