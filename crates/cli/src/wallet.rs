@@ -117,7 +117,13 @@ pub async fn run(args: WalletArgs) -> anyhow::Result<()> {
                     if let Some(d) = &tx.description {
                         eprintln!("{d}");
                     }
-                    Some(prompt("PIN", false)?)
+                    let shape = match (tx.input_mode.as_deref(), tx.length) {
+                        (Some("text"), Some(n)) => format!(" ({n} characters)"),
+                        (Some("text"), None) => String::new(),
+                        (_, Some(n)) => format!(" ({n} digits)"),
+                        (_, None) => " (digits)".to_owned(),
+                    };
+                    Some(prompt(&format!("PIN{shape}"), false)?)
                 }
                 (_, p) => p.clone(),
             };
