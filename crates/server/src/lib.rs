@@ -9,6 +9,8 @@ pub mod error;
 pub mod extract;
 pub mod issuer;
 pub mod json;
+pub mod oid4vci;
+pub mod oid4vp;
 pub mod openapi;
 pub mod public;
 pub mod query;
@@ -64,6 +66,7 @@ pub fn router(state: AppState) -> Router {
     let openapi = Arc::new(openapi::finish(openapi));
     api.route("/openapi.json", axum::routing::get(move || openapi::serve(openapi.clone())))
         .route("/health", axum::routing::get(|| async { "ok" }))
+        .merge(oid4vci::router().merge(oid4vp::router()))
         .layer(axum::extract::DefaultBodyLimit::max(json::MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -34,6 +34,9 @@ pub use dataset::{
     Checkpoint, CredentialStatus, Dataset, ImportBatch, ImportRecord, ImportReport, IssueOutcome, IssueSlot,
     IssuedCredential, PersonRef, PersonSources, Record, STATUS_LIST_SIZE, TransferMatch, oh_source_id,
 };
+pub use dataset::{
+    NewOffer, NewPresentationRequest, PresentationRecord, Redemption, StoredOffer, pin_hash, secret_hash,
+};
 pub use db::{Backend, StoreOptions};
 pub use error::{Result, StoreError};
 pub use issuing::{IssuerKey, Issuing, NewKey, SigningKey, StatusListRows};

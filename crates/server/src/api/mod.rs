@@ -3,8 +3,10 @@
 pub mod clearance;
 pub mod compliance;
 pub mod credentials;
+pub mod offers;
 pub mod organisations;
 pub mod people;
+pub mod presentations;
 pub mod records;
 pub mod requirements;
 pub mod users;
@@ -25,7 +27,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(clearance::router())
         .merge(requirements::router())
         .merge(compliance::router())
-        .merge(credentials::router());
+        .merge(credentials::router())
+        .merge(offers::router())
+        .merge(presentations::router());
     OpenApiRouter::new().nest("/api/v1", v1)
 }
 

@@ -31,6 +31,8 @@ async fn populate_a(app: &TestApp, token: &str) -> OrgA {
     let (status, _) = app.send_json("PUT", token, &format!("{base}/oh-clearance"), &fixtures::oh_clearance()).await;
     assert_eq!(status, 200);
     let credential = add(app, token, &format!("{base}/credentials"), &issue_body()).await;
+    let presentation_request =
+        add(app, token, "/api/v1/presentation-requests", &json!({"role_code": "ALPHA-ROLE"})).await;
     let (status, user) = app
         .post(
             token,
@@ -49,6 +51,7 @@ async fn populate_a(app: &TestApp, token: &str) -> OrgA {
         ("role_code", "ALPHA-ROLE".to_owned()),
         ("user_id", user_id.clone()),
         ("credential_id", credential.clone()),
+        ("request_id", presentation_request.clone()),
     ]);
     let markers = vec![
         "Alphaperson".to_owned(),
@@ -62,6 +65,7 @@ async fn populate_a(app: &TestApp, token: &str) -> OrgA {
         assignment,
         user_id,
         credential,
+        presentation_request,
     ];
     OrgA { ids, markers }
 }
@@ -87,7 +91,9 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
     if method == "get" || method == "delete" {
         return None;
     }
-    let body = if path.ends_with("/credentials") {
+    let body = if path.ends_with("/credential-offers") {
+        json!({"types": ["criminal_record"]})
+    } else if path.ends_with("/credentials") {
         issue_body()
     } else if path.starts_with("/api/v1/credentials/") {
         json!({"reason": "stolen"})
@@ -125,6 +131,7 @@ fn fill(template: &str, ids: &HashMap<&'static str, String>) -> String {
         .replace("{user_id}", &ids["user_id"])
         .replace("{ods_code}", "RJ1")
         .replace("{credential_id}", &ids["credential_id"])
+        .replace("{request_id}", &ids["request_id"])
 }
 
 #[tokio::test]

@@ -5,4 +5,5 @@ mod bad_input;
 mod credentials;
 mod flows;
 mod isolation;
+mod oid4vc;
 mod property;

@@ -12,8 +12,10 @@ mod children;
 mod compliance;
 mod credentials;
 mod import;
+mod offers;
 mod oh;
 mod people;
+mod presentations;
 mod requirements;
 mod summary;
 mod transfer;
@@ -33,6 +35,8 @@ pub use credentials::{
     CredentialStatus, IssueOutcome, IssueSlot, IssuedCredential, PersonSources, STATUS_LIST_SIZE, oh_source_id,
 };
 pub use import::{Checkpoint, ImportBatch, ImportRecord, ImportReport, PersonRef};
+pub use offers::{NewOffer, Redemption, StoredOffer, pin_hash, secret_hash};
+pub use presentations::{NewPresentationRequest, PresentationRecord};
 pub use transfer::TransferMatch;
 
 /// A stored value with its store id and provenance.

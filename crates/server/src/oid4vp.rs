@@ -1,0 +1,551 @@
+//! OpenID4VP 1.0 verifier, one per organisation: a presentation request built from a role's
+//! requirements as a DCQL query, served by reference, and the `direct_post` response endpoint that
+//! checks the `vp_token` and records a ready-to-work result.
+//!
+//! The client is identified as `decentralized_identifier:did:jwk:<the organisation's issuer
+//! key>` and the Request Object is signed with that key (`oauth-authz-req+jwt`), which is what
+//! `credentials::oid4vc::vp` and the wallet implement and what other wallets accept with
+//! `request_uri`. URLs: request objects at `{base}/verifiers/{ODS}/requests/{state}`, responses
+//! to `{base}/verifiers/{ODS}/response`.
+//!
+//! Mapping a role to a query ([`plan`]): checks → the passport type that carries them
+//! (identity and right to work; registration; DBS; employment history → employment; work
+//! health → occupational health); each competence → its own training query matching the
+//! subject (`["competences", null, "subject"]`), so only that element is disclosed; each
+//! immunisation → its own occupational health query on the antigen; EPP → the clearance. The
+//! first query also asks for the holder's names. After the engine's checks each requirement's
+//! own rule is applied to what was disclosed (DBS level, competence level and expiry, immune
+//! status, EPP clearance).
+//!
+//! A response for an unknown, expired or already answered `state`, a `vp_token` whose
+//! key binding names another request (nonce or audience), a malformed or oversized body: an
+//! OAuth error, and nothing is recorded.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use credentials::jws::Signer;
+use credentials::oid4vc::claims_path::ClaimPath;
+use credentials::oid4vc::dcql::{CredentialQuery, DcqlQuery};
+use credentials::oid4vc::oauth::ErrorCode;
+use credentials::oid4vc::validate::{ValidatedResponse, validate_vp_token};
+use credentials::oid4vc::vp::{AuthorizationRequest, AuthorizationResponse, DirectPostResponse, RequestLink, VpToken};
+use credentials::sdjwt::SdJwt;
+use credentials::status::{InMemoryStatus, StatusList, StatusRef};
+use credentials::verify::VerifyOptions;
+use domain::checks::{CheckKind, DbsLevel};
+use domain::cstf::CompetenceRef;
+use domain::org::OdsCode;
+use domain::passport::PassportType;
+use domain::requirements::RoleRequirements;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use store::{NewPresentationRequest, OrgScope, StoreError};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::issuer;
+use crate::oid4vci::{OAuthReply, no_store, organisation, qr_svg};
+
+/// How long a presentation request may be answered.
+pub const REQUEST_TTL_SECS: i64 = 10 * 60;
+/// Largest `direct_post` body accepted.
+pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/verifiers/{ods}/requests/{state}", get(request_object)).route(
+        "/verifiers/{ods}/response",
+        post(response).layer(axum::extract::DefaultBodyLimit::max(MAX_RESPONSE_BYTES)),
+    )
+}
+
+/// The rule a requirement adds to "a valid credential of the right type was presented".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Rule {
+    Presented,
+    DbsLevel { min: DbsLevel },
+    Competence { subject: String, min_level: Option<u8> },
+    Immunisation { antigen: String },
+    Epp,
+}
+
+/// One requirement of the role and the credential query that answers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedRequirement {
+    /// The compliance requirement id (`check:criminal_record`, `competence:cstf:fire_safety:1`, …).
+    pub requirement: String,
+    pub label: String,
+    pub query: String,
+    #[serde(flatten)]
+    pub rule: Rule,
+}
+
+/// What is stored with a request: the request as served and the requirements it answers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredRequest {
+    request: AuthorizationRequest,
+    requirements: Vec<PlannedRequirement>,
+}
+
+fn query_id(text: &str) -> String {
+    text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
+}
+
+/// The DCQL query for a role, and which query answers which requirement. `None` when the role has
+/// no requirements a passport credential can answer.
+pub fn plan(role: &RoleRequirements, base: &str) -> Option<(DcqlQuery, Vec<PlannedRequirement>)> {
+    let mut queries: Vec<CredentialQuery> = Vec::new();
+    let mut planned = Vec::new();
+    let ensure = |queries: &mut Vec<CredentialQuery>, id: &str, kind: PassportType, claim: Option<&str>| {
+        let pos = match queries.iter().position(|q| q.id == id) {
+            Some(p) => p,
+            None => {
+                queries.push(CredentialQuery::sd_jwt_vc(id, &kind.vct(base)));
+                queries.len() - 1
+            }
+        };
+        if let Some(c) = claim {
+            let q = &mut queries[pos];
+            let path = ClaimPath::keys(&[c]);
+            if !q.claims.iter().flatten().any(|existing| existing.path == path) {
+                queries[pos] = q.clone().claim(path);
+            }
+        }
+    };
+    for check in &role.checks {
+        let (kind, claim) = match check.kind {
+            CheckKind::Identity => (PassportType::IdentityAndRightToWork, "identity"),
+            CheckKind::RightToWork => (PassportType::IdentityAndRightToWork, "right_to_work"),
+            CheckKind::ProfessionalRegistration => (PassportType::ProfessionalRegistration, "registration"),
+            CheckKind::EmploymentHistory => (PassportType::Employment, "employment"),
+            CheckKind::CriminalRecord => (PassportType::CriminalRecord, "dbs"),
+            CheckKind::WorkHealth => (PassportType::OccupationalHealth, "oh_clearance"),
+        };
+        let id = kind.key();
+        ensure(&mut queries, id, kind, Some(claim));
+        let rule = match (check.kind, check.min_dbs_level) {
+            (CheckKind::CriminalRecord, Some(min)) => Rule::DbsLevel { min },
+            _ => Rule::Presented,
+        };
+        planned.push(PlannedRequirement {
+            requirement: format!("check:{}", check.kind.key()),
+            label: check.kind.label().to_owned(),
+            query: id.to_owned(),
+            rule,
+        });
+    }
+    for c in &role.competences {
+        let (subject, min_level) = match &c.competence {
+            CompetenceRef::Cstf { subject, level } => (subject.key().to_owned(), Some(*level)),
+            CompetenceRef::Local { code, .. } => (format!("local:{code}"), None),
+        };
+        let id = query_id(&format!("competence_{subject}"));
+        if !queries.iter().any(|q| q.id == id) {
+            let path: ClaimPath = serde_json::from_value(json!(["competences", null, "subject"])).ok()?;
+            queries.push(
+                CredentialQuery::sd_jwt_vc(&id, &PassportType::Training.vct(base))
+                    .claim_with_values(path, vec![json!(subject)]),
+            );
+        }
+        planned.push(PlannedRequirement {
+            requirement: c.id(),
+            label: c.competence.label(),
+            query: id,
+            rule: Rule::Competence { subject, min_level },
+        });
+    }
+    for antigen in &role.immunisations {
+        let id = query_id(&format!("immunisation_{}", antigen.key()));
+        if !queries.iter().any(|q| q.id == id) {
+            let path: ClaimPath = serde_json::from_value(json!(["immunisations", null, "antigen"])).ok()?;
+            queries.push(
+                CredentialQuery::sd_jwt_vc(&id, &PassportType::OccupationalHealth.vct(base))
+                    .claim_with_values(path, vec![json!(antigen.key())]),
+            );
+        }
+        planned.push(PlannedRequirement {
+            requirement: format!("immunisation:{}", antigen.key()),
+            label: antigen.label().to_owned(),
+            query: id,
+            rule: Rule::Immunisation { antigen: antigen.key().to_owned() },
+        });
+    }
+    if role.epp_required {
+        ensure(&mut queries, "epp", PassportType::OccupationalHealth, Some("oh_clearance"));
+        planned.push(PlannedRequirement {
+            requirement: "epp".into(),
+            label: "Exposure-prone procedures clearance".into(),
+            query: "epp".into(),
+            rule: Rule::Epp,
+        });
+    }
+    let first = queries.first_mut()?;
+    // Who is presenting: the names, once.
+    let mut q = first.clone();
+    for name in ["given_name", "family_name"] {
+        q = q.claim(ClaimPath::keys(&[name]));
+    }
+    *first = q;
+    Some((DcqlQuery::new(queries), planned))
+}
+
+fn random_token() -> String {
+    let mut raw = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut raw);
+    credentials::b64::encode(raw)
+}
+
+/// A new presentation request as the verifier sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CreatedRequest {
+    pub id: String,
+    pub role_code: String,
+    /// `openid4vp://?client_id=…&request_uri=…`, for a link or a QR code.
+    pub link: String,
+    /// The link as a QR code (SVG).
+    pub qr_svg: String,
+    pub client_id: String,
+    pub request_uri: String,
+    /// The DCQL query the wallet will be asked.
+    #[schema(value_type = Object)]
+    pub dcql_query: Value,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn verifier_urls(base: &str, ods: &str) -> (String, String) {
+    (format!("{base}/verifiers/{ods}/response"), format!("{base}/verifiers/{ods}/requests"))
+}
+
+/// Builds, stores and returns a request for what `role_code` needs.
+pub async fn create_request(state: &AppState, scope: &OrgScope, role_code: &str) -> Result<CreatedRequest, ApiError> {
+    let role = state.store.dataset(scope).get_role_requirements(role_code).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::invalid("role_code", "no such role in this organisation"),
+        other => other.into(),
+    })?;
+    let base = state.public_url().to_owned();
+    let (query, requirements) = plan(&role.value, &base)
+        .ok_or_else(|| ApiError::invalid("role_code", "the role has no requirements a credential can answer"))?;
+    let org = state.store.registry().get_organisation(scope.org_id()).await?;
+    let key = issuer::signer_for(state, scope.org_id()).await?;
+    let (response_uri, requests) = verifier_urls(&base, org.ods_code.as_str());
+    let (nonce, st) = (random_token(), random_token());
+    let now = (state.clock)().timestamp();
+    let request = AuthorizationRequest::direct_post(&response_uri, &nonce, &st, query.clone(), now, REQUEST_TTL_SECS)
+        .with_did_jwk_client(&key.public_jwk());
+    let doc = serde_json::to_string(&StoredRequest { request: request.clone(), requirements })
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let expires_at = now + REQUEST_TTL_SECS;
+    let id = state
+        .store
+        .dataset(scope)
+        .create_presentation_request(&NewPresentationRequest {
+            role_code: &role.id,
+            state: &st,
+            request_doc: &doc,
+            expires_at,
+        })
+        .await?;
+    let request_uri = format!("{requests}/{st}");
+    let link = RequestLink {
+        client_id: request.client_id.clone(),
+        request_uri: request_uri.clone(),
+        request_uri_method: None,
+    }
+    .to_url();
+    Ok(CreatedRequest {
+        id,
+        role_code: role.id,
+        qr_svg: qr_svg(&link)?,
+        link,
+        client_id: request.client_id,
+        request_uri,
+        dcql_query: serde_json::to_value(&query).map_err(|e| ApiError::Internal(e.to_string()))?,
+        expires_at: chrono::DateTime::from_timestamp(expires_at, 0).unwrap_or_default(),
+    })
+}
+
+/// The signed Request Object (`application/oauth-authz-req+jwt`). Unknown or answered: 404.
+async fn request_object(
+    State(state): State<AppState>,
+    Path((ods, st)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let org = organisation(&state, &ods).await?;
+    let scope = OrgScope::system(org.id.clone(), "oid4vp request object");
+    let record = state.store.dataset(&scope).presentation_request_by_state(&st).await?;
+    if record.answered_at.is_some() || (state.clock)().timestamp() >= record.expires_at {
+        return Err(ApiError::NotFound);
+    }
+    let stored: StoredRequest =
+        serde_json::from_str(&record.request_doc).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let key = issuer::signer_for(&state, &org.id).await?;
+    // After a key rotation the stored client id no longer names our key: the request is dead.
+    let jwt = stored.request.to_did_jwk_request_object(&key).map_err(|_| ApiError::NotFound)?;
+    Ok(([(CONTENT_TYPE, "application/oauth-authz-req+jwt"), (CACHE_CONTROL, "no-store")], jwt).into_response())
+}
+
+/// Status lists of our own organisations that the presentations point at, read from the ledger.
+async fn statuses(state: &AppState, token: &VpToken) -> Result<InMemoryStatus, ApiError> {
+    let mut out = InMemoryStatus::default();
+    let prefix = format!("{}/statuslists/", state.public_url());
+    for text in token.values().flatten().filter_map(Value::as_str) {
+        let Some(status) = SdJwt::parse(text)
+            .ok()
+            .and_then(|sd| sd.unverified_payload().ok())
+            .and_then(|p| p.get("status").map(StatusRef::from_claim))
+            .and_then(Result::ok)
+        else {
+            continue;
+        };
+        if out.lists.contains_key(&status.uri) {
+            continue;
+        }
+        let Some((ods, list)) = status.uri.strip_prefix(&prefix).and_then(|r| r.split_once('/')) else { continue };
+        let (Ok(code), Ok(list_id)) = (OdsCode::parse(ods), list.parse::<i64>()) else { continue };
+        let Ok(org) = state.store.registry().find_by_ods(&code).await else { continue };
+        if let Some(rows) = state.store.issuing().status_list(&org.id, list_id).await? {
+            let mut bits = StatusList::new(rows.size as usize, 2).map_err(|e| ApiError::Internal(e.to_string()))?;
+            for (idx, s) in rows.entries {
+                bits.set(idx as usize, s.bits()).map_err(|e| ApiError::Internal(e.to_string()))?;
+            }
+            out.lists.insert(status.uri, bits);
+        }
+    }
+    Ok(out)
+}
+
+/// The issuing organisation of an accepted credential.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct IssuerView {
+    pub ods_code: String,
+    pub organisation: String,
+    pub issuer: String,
+}
+
+/// One requirement of the role, met or not, and on what evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RequirementOutcome {
+    pub requirement: String,
+    pub label: String,
+    pub met: bool,
+    /// Why not met: a verification code (`revoked`, `expired`, `issuer_not_trusted`, …),
+    /// `not_presented`, or the rule that failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_by: Option<IssuerView>,
+    /// The claims disclosed for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub claims: Option<Value>,
+}
+
+/// The ready-to-work answer recorded for a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReadyResult {
+    /// Every requirement met, by credentials of one holder.
+    pub ready: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    pub requirements: Vec<RequirementOutcome>,
+    /// All accepted credentials are bound to the same holder key.
+    pub single_holder: bool,
+    /// When the wallet declined: its OAuth error code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declined: Option<String>,
+}
+
+fn date_of(v: &Value) -> Option<NaiveDate> {
+    v.as_str().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+}
+
+/// Applies a requirement's rule to what was disclosed; `Err(reason)` when it fails.
+fn apply(rule: &Rule, claims: &Value, today: NaiveDate) -> Result<(), String> {
+    match rule {
+        Rule::Presented => Ok(()),
+        Rule::DbsLevel { min } => {
+            let level: Option<DbsLevel> = serde_json::from_value(claims["dbs"]["level"].clone()).ok();
+            match level {
+                Some(l) if l.satisfies(*min) => Ok(()),
+                Some(l) => Err(format!("dbs_level_too_low: {} does not satisfy {}", json!(l), json!(min))),
+                None => Err("claims_missing: dbs.level".into()),
+            }
+        }
+        Rule::Competence { subject, min_level } => {
+            let items = claims["competences"].as_array().cloned().unwrap_or_default();
+            let mine: Vec<&Value> = items.iter().filter(|c| c["subject"] == json!(subject)).collect();
+            if mine.is_empty() {
+                return Err("not_presented".into());
+            }
+            let good = mine.iter().any(|c| {
+                let level_ok = min_level.is_none_or(|m| c["level"].as_u64().is_some_and(|l| l >= u64::from(m)));
+                let in_date = date_of(&c["expires"]).is_none_or(|d| d >= today);
+                level_ok && in_date
+            });
+            if good { Ok(()) } else { Err("competence_level_or_date: below the level required or expired".into()) }
+        }
+        Rule::Immunisation { antigen } => {
+            let items = claims["immunisations"].as_array().cloned().unwrap_or_default();
+            match items.iter().find(|i| i["antigen"] == json!(antigen)) {
+                None => Err("not_presented".into()),
+                Some(i) if matches!(i["status"].as_str(), Some("immune" | "complete")) => Ok(()),
+                Some(i) => Err(format!("immunisation_status: {}", i["status"].as_str().unwrap_or("unknown"))),
+            }
+        }
+        Rule::Epp => match claims["oh_clearance"]["epp"].as_str() {
+            Some("cleared") => Ok(()),
+            Some(other) => Err(format!("epp_not_cleared: {other}")),
+            None => Err("claims_missing: oh_clearance.epp".into()),
+        },
+    }
+}
+
+/// The ready-to-work result from a validated response.
+pub fn evaluate(requirements: &[PlannedRequirement], validated: &ValidatedResponse, today: NaiveDate) -> ReadyResult {
+    let mut names = (None, None);
+    let outcomes: Vec<RequirementOutcome> = requirements
+        .iter()
+        .map(|r| {
+            let q = validated.query(&r.query);
+            let accepted = q.and_then(|q| q.accepted.first());
+            let Some(v) = accepted else {
+                let reason = q
+                    .and_then(|q| q.rejected.first())
+                    .map(|rej| rej.code().to_owned())
+                    .unwrap_or_else(|| "not_presented".into());
+                return RequirementOutcome {
+                    requirement: r.requirement.clone(),
+                    label: r.label.clone(),
+                    met: false,
+                    reason: Some(reason),
+                    issued_by: None,
+                    claims: None,
+                };
+            };
+            if names.0.is_none() {
+                names = (
+                    v.claims["given_name"].as_str().map(str::to_owned),
+                    v.claims["family_name"].as_str().map(str::to_owned),
+                );
+            }
+            let verdict = apply(&r.rule, &v.claims, today);
+            let mut shown = v.claims.clone();
+            if let Some(map) = shown.as_object_mut() {
+                for registered in ["iss", "iat", "nbf", "exp", "cnf", "status", "vct", "sub"] {
+                    map.remove(registered);
+                }
+            }
+            RequirementOutcome {
+                requirement: r.requirement.clone(),
+                label: r.label.clone(),
+                met: verdict.is_ok(),
+                reason: verdict.err(),
+                issued_by: Some(IssuerView {
+                    ods_code: v.ods_code.clone(),
+                    organisation: v.organisation.clone(),
+                    issuer: v.issuer.clone(),
+                }),
+                claims: Some(shown),
+            }
+        })
+        .collect();
+    let single_holder = validated.single_holder();
+    ReadyResult {
+        ready: single_holder && validated.satisfied() && outcomes.iter().all(|o| o.met),
+        given_name: names.0,
+        family_name: names.1,
+        requirements: outcomes,
+        single_holder,
+        declined: None,
+    }
+}
+
+/// Rejection codes that mean "this vp_token was made for another request": answered with an
+/// error instead of being recorded, so a replay changes nothing.
+const NOT_FOR_THIS_REQUEST: [&str; 2] = ["nonce_mismatch", "aud_mismatch"];
+
+/// The `direct_post` response endpoint (§8.2).
+async fn response(
+    State(state): State<AppState>,
+    Path(ods): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, OAuthReply> {
+    let body = body.map_err(|e| {
+        let reply = OAuthReply::new(ErrorCode::InvalidRequest, "the body is too large or unreadable");
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            OAuthReply(reply.0, StatusCode::PAYLOAD_TOO_LARGE)
+        } else {
+            reply
+        }
+    })?;
+    let org = organisation(&state, &ods).await?;
+    let text = std::str::from_utf8(&body).map_err(|_| OAuthReply::new(ErrorCode::InvalidRequest, "not UTF-8"))?;
+    let posted = AuthorizationResponse::from_form(text).map_err(OAuthReply::of)?;
+    let st = posted.state().ok_or_else(|| OAuthReply::new(ErrorCode::InvalidRequest, "state is missing"))?;
+    let scope = OrgScope::system(org.id.clone(), "oid4vp response endpoint");
+    let dataset = state.store.dataset(&scope);
+    let unknown = || OAuthReply::new(ErrorCode::InvalidRequest, "unknown, expired or answered state");
+    let record = match dataset.presentation_request_by_state(st).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound) => return Err(unknown()),
+        Err(e) => return Err(e.into()),
+    };
+    let now = (state.clock)().timestamp();
+    if record.answered_at.is_some() || now >= record.expires_at {
+        return Err(unknown());
+    }
+    let stored: StoredRequest = serde_json::from_str(&record.request_doc).map_err(OAuthReply::internal_error)?;
+    let (result, token_text) = match posted {
+        AuthorizationResponse::Error { error, .. } => {
+            let result = ReadyResult {
+                ready: false,
+                given_name: None,
+                family_name: None,
+                requirements: Vec::new(),
+                single_holder: true,
+                declined: Some(error.error.clone()),
+            };
+            (result, format!("error:{}:{}", record.id, error.error))
+        }
+        AuthorizationResponse::VpToken { vp_token, .. } => {
+            let query =
+                stored.request.dcql_query.as_ref().ok_or_else(|| OAuthReply::internal_error("no query stored"))?;
+            let snapshot = issuer::trust_list(&state).await?;
+            let statuses = statuses(&state, &vp_token).await?;
+            let opts = VerifyOptions::new(now, stored.request.nonce.clone(), stored.request.client_id.clone());
+            let validated = validate_vp_token(&vp_token, query, &opts, &snapshot.index, &statuses)
+                .map_err(|e| OAuthReply::of(e.to_oauth()))?;
+            if let Some(code) = validated
+                .queries
+                .iter()
+                .flat_map(|q| &q.rejected)
+                .map(|r| r.code())
+                .find(|c| NOT_FOR_THIS_REQUEST.contains(c))
+            {
+                tracing::info!(code, "vp_token not bound to this request");
+                return Err(OAuthReply::new(ErrorCode::InvalidRequest, "the vp_token was not made for this request"));
+            }
+            let today = (state.clock)().date_naive();
+            let text = serde_json::to_string(&vp_token).map_err(OAuthReply::internal_error)?;
+            (evaluate(&stored.requirements, &validated, today), text)
+        }
+    };
+    let doc = serde_json::to_string(&result).map_err(OAuthReply::internal_error)?;
+    match dataset.record_presentation_result(&record.id, &token_text, &doc).await {
+        Ok(()) => Ok(no_store(&DirectPostResponse::default())),
+        Err(StoreError::Conflict { field, .. }) if field == "vp_token" => {
+            Err(OAuthReply::new(ErrorCode::InvalidRequest, "this vp_token was presented before"))
+        }
+        Err(StoreError::Conflict { .. }) => Err(unknown()),
+        Err(e) => Err(e.into()),
+    }
+}
