@@ -1,5 +1,6 @@
 //! An import killed with SIGKILL part-way and run again ends with exactly the rows of the
-//! extract: nothing duplicated, nothing lost. A third run loads nothing.
+//! extract: nothing duplicated, nothing lost. A third run loads nothing. SQLite always; PostgreSQL
+//! when `PASSPORT_TEST_DATABASE_URL` is set.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -25,8 +26,9 @@ const TABLES: [(&str, &str); 6] = [
     ("oh_clearances", "clearances.csv"),
 ];
 
-#[test]
-fn import_killed_part_way_and_rerun_ends_exact() {
+/// Generates a one-organisation extract, imports it, kills the import with SIGKILL once part of
+/// `competences.csv` is in, reruns it, and checks the counts; then a third run.
+fn killed_import_reruns_exact(url: &str) {
     let root = temp_dir("import-kill");
     let exe = env!("CARGO_BIN_EXE_passport");
     let csv = root.join("csv");
@@ -37,10 +39,9 @@ fn import_killed_part_way_and_rerun_ends_exact() {
         .unwrap();
     assert!(ok.success());
     let ods = std::fs::read_dir(&csv).unwrap().map(|e| e.unwrap().path()).find(|p| p.is_dir()).unwrap();
-    let url = format!("sqlite://{}", root.join("k.db").display());
     let import = |stdout: Stdio| {
         Command::new(exe)
-            .args(["import", "--register", "--as-of", "2026-11-25", "--batch", "300", "--database-url", &url, "--org"])
+            .args(["import", "--register", "--as-of", "2026-11-25", "--batch", "300", "--database-url", url, "--org"])
             .arg(ods.file_name().unwrap())
             .arg("--dir")
             .arg(&ods)
@@ -52,7 +53,7 @@ fn import_killed_part_way_and_rerun_ends_exact() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let counts = || -> Vec<u64> {
         rt.block_on(async {
-            let store = store::Store::connect(&url).await.unwrap();
+            let store = store::Store::connect(url).await.unwrap();
             let mut out = vec![];
             for (table, _) in TABLES {
                 let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
@@ -72,13 +73,11 @@ fn import_killed_part_way_and_rerun_ends_exact() {
     let deadline = Instant::now() + Duration::from_secs(120);
     let at_kill = loop {
         std::thread::sleep(Duration::from_millis(20));
-        if root.join("k.db").exists() {
-            let now = counts();
-            if now[3] > 0 {
-                child.kill().unwrap(); // SIGKILL on Unix
-                child.wait().unwrap();
-                break now;
-            }
+        let now = counts();
+        if now[3] > 0 {
+            child.kill().unwrap(); // SIGKILL on Unix
+            child.wait().unwrap();
+            break now;
         }
         assert!(Instant::now() < deadline, "import never reached competences.csv");
         assert!(child.try_wait().unwrap().is_none(), "import finished before it could be killed");
@@ -95,4 +94,24 @@ fn import_killed_part_way_and_rerun_ends_exact() {
     assert!(table.lines().any(|l| l.starts_with("people.csv") && l.split_whitespace().nth(2) == Some("0")), "{table}");
     assert_eq!(counts(), expected, "a third run changes nothing");
     std::fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn import_killed_part_way_and_rerun_ends_exact_on_sqlite() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(store::testing::TestDb::sqlite());
+    killed_import_reruns_exact(db.url());
+    rt.block_on(db.cleanup());
+}
+
+#[test]
+fn import_killed_part_way_and_rerun_ends_exact_on_postgres() {
+    let Some(admin) = std::env::var(store::testing::POSTGRES_ENV).ok().filter(|u| !u.trim().is_empty()) else {
+        eprintln!("skipped: {} not set", store::testing::POSTGRES_ENV);
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(store::testing::TestDb::postgres(admin.trim()));
+    killed_import_reruns_exact(db.url());
+    rt.block_on(db.cleanup());
 }
