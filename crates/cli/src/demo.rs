@@ -63,8 +63,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let base = format!("http://{}", listener.local_addr()?);
     print_welcome(&base, &operator, &orgs);
+    let mut state = AppState::new(store);
+    state.public_url = Some(base.clone());
+    if let (Some(first), Some(host)) = (orgs.first(), orgs.get(1).or(orgs.first())) {
+        match crate::demo_oid4vc::prepare(&state, &first.ods, (&host.ods, &host.token)).await? {
+            Some(walkthrough) => crate::demo_oid4vc::print(&base, &walkthrough),
+            None => println!("\n(no worker of {} can be issued every credential their role needs)", first.ods),
+        }
+    }
     println!("\nServing on {base} — press Ctrl-C to stop.");
-    server::serve(listener, AppState::new(store), crate::serve::shutdown_signal()).await?;
+    server::serve(listener, state, crate::serve::shutdown_signal()).await?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ mod bench;
 mod config;
 mod credential;
 mod demo;
+mod demo_oid4vc;
 mod generate;
 mod import;
 mod serve;

@@ -95,6 +95,36 @@ struct StoredRequest {
     requirements: Vec<PlannedRequirement>,
 }
 
+/// The passport credential types a role's requirements are answered by (what a worker must hold).
+pub fn passport_types(role: &RoleRequirements) -> Vec<PassportType> {
+    let mut types: Vec<PassportType> = role.checks.iter().map(|c| check_type(c.kind).0).collect();
+    if !role.competences.is_empty() {
+        types.push(PassportType::Training);
+    }
+    if !role.immunisations.is_empty() || role.epp_required {
+        types.push(PassportType::OccupationalHealth);
+    }
+    let mut unique = Vec::new();
+    for t in types {
+        if !unique.contains(&t) {
+            unique.push(t);
+        }
+    }
+    unique
+}
+
+/// The passport type that carries a check, and the claim it is in.
+fn check_type(kind: CheckKind) -> (PassportType, &'static str) {
+    match kind {
+        CheckKind::Identity => (PassportType::IdentityAndRightToWork, "identity"),
+        CheckKind::RightToWork => (PassportType::IdentityAndRightToWork, "right_to_work"),
+        CheckKind::ProfessionalRegistration => (PassportType::ProfessionalRegistration, "registration"),
+        CheckKind::EmploymentHistory => (PassportType::Employment, "employment"),
+        CheckKind::CriminalRecord => (PassportType::CriminalRecord, "dbs"),
+        CheckKind::WorkHealth => (PassportType::OccupationalHealth, "oh_clearance"),
+    }
+}
+
 fn query_id(text: &str) -> String {
     text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
 }
@@ -121,14 +151,7 @@ pub fn plan(role: &RoleRequirements, base: &str) -> Option<(DcqlQuery, Vec<Plann
         }
     };
     for check in &role.checks {
-        let (kind, claim) = match check.kind {
-            CheckKind::Identity => (PassportType::IdentityAndRightToWork, "identity"),
-            CheckKind::RightToWork => (PassportType::IdentityAndRightToWork, "right_to_work"),
-            CheckKind::ProfessionalRegistration => (PassportType::ProfessionalRegistration, "registration"),
-            CheckKind::EmploymentHistory => (PassportType::Employment, "employment"),
-            CheckKind::CriminalRecord => (PassportType::CriminalRecord, "dbs"),
-            CheckKind::WorkHealth => (PassportType::OccupationalHealth, "oh_clearance"),
-        };
+        let (kind, claim) = check_type(check.kind);
         let id = kind.key();
         ensure(&mut queries, id, kind, Some(claim));
         let rule = match (check.kind, check.min_dbs_level) {
