@@ -103,6 +103,11 @@ async fn open_sqlite(url: &str, options: &StoreOptions) -> Result<AnyPool> {
         conn.close().await?;
         url
     };
+    // sqlx takes no lock around SQLite migrations: two processes opening a fresh file at once (a server
+    // and an import, say) would both run 0001 and one would fail with "table already exists". An exclusive
+    // advisory lock on the database file for the length of the migration serialises them; it does not
+    // interact with SQLite's own byte-range locks.
+    let migration_lock = if memory { None } else { Some(lock_file(path).await?) };
     let connect = AnyConnectOptions::from_str(&url)?;
     let pool = AnyPoolOptions::new()
         // An in-memory database exists per connection: keep exactly one.
@@ -128,7 +133,21 @@ async fn open_sqlite(url: &str, options: &StoreOptions) -> Result<AnyPool> {
         .connect_with(connect)
         .await?;
     SQLITE_MIGRATIONS.run(&pool).await?;
+    drop(migration_lock);
     Ok(pool)
+}
+
+/// Waits for an exclusive advisory lock on `path` (released when the file is dropped).
+async fn lock_file(path: &str) -> Result<std::fs::File> {
+    let path = path.to_owned();
+    let locked = tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new().read(true).open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| StoreError::Config(format!("migration lock task failed: {e}")))?;
+    locked.map_err(|e| StoreError::Config(format!("cannot lock the SQLite file for migration: {e}")))
 }
 
 /// Begins a transaction that will write (every audited call writes): `BEGIN IMMEDIATE` on SQLite so

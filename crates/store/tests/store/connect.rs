@@ -78,3 +78,17 @@ fn migrations_are_kept_in_step() {
         assert_eq!(normalise("sqlite", name), normalise("postgres", name), "{name} differs");
     }
 }
+
+#[tokio::test]
+async fn two_stores_opening_a_fresh_file_at_once_both_migrate_cleanly() {
+    for _ in 0..5 {
+        let path = std::env::temp_dir().join(format!("passport-race-{}.db", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}", path.display());
+        let (a, b) = tokio::join!(store::Store::connect(&url), store::Store::connect(&url));
+        a.expect("first opener migrates");
+        b.expect("second opener waits, then finds the schema current");
+        for suffix in ["", "-wal", "-shm"] {
+            std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
+        }
+    }
+}
