@@ -3,6 +3,7 @@
 
 mod audit;
 mod bench;
+mod bench_vp;
 mod config;
 mod credential;
 mod demo;
@@ -36,6 +37,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Measure load time, memory, lookups and compliance at a given size (issue 4 targets).
     Bench(bench::BenchArgs),
+    /// Measure the OpenID4VP response path (direct_post to stored result) over loopback HTTP.
+    BenchVp(bench_vp::BenchVpArgs),
     /// The holder's wallet: create, receive (OpenID4VCI), list, show, present (OpenID4VP).
     Wallet(wallet::WalletArgs),
     /// Passport credentials: holder-key, issue, present, verify, revoke.
@@ -63,6 +66,7 @@ fn main() -> anyhow::Result<()> {
             Command::Generate(args) => generate::run(args).await,
             Command::Import(args) => import::run(args).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::BenchVp(args) => bench_vp::run(args).await,
             Command::Wallet(args) => wallet::run(args).await,
             Command::Credential(command) => credential::run(command).await,
             Command::Verify(args) => credential::run(credential::CredentialCommand::Verify(args)).await,
