@@ -93,7 +93,7 @@ impl Generator {
         let home = &self.plan.orgs[self.plan.home_of(serial)];
         let (id, _) = person::identity(self.plan.config.seed, serial, home.kind, true, &self.ni, today);
         let mut rng = rng::stream(self.plan.config.seed, Stream::Leaver, serial);
-        let assignment = person::earlier_assignment(&id, &mut rng);
+        let assignment = person::earlier_assignment(&id, &mut rng, today);
         let left = assignment.end_date.unwrap_or(assignment.start_date);
         let began = assignment.start_date;
         let checks = records::employment_checks(&id, began, false, &mut rng, left);

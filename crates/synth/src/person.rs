@@ -223,11 +223,11 @@ pub fn current_assignments(
 }
 
 /// The assignment an earlier employer holds: from the start of the career to shortly before the
-/// current job began.
-pub fn earlier_assignment(identity: &Identity, rng: &mut ChaCha8Rng) -> Assignment {
+/// current job began (or today, for an applicant whose new job starts in the future).
+pub fn earlier_assignment(identity: &Identity, rng: &mut ChaCha8Rng, today: NaiveDate) -> Assignment {
     let role = identity.role;
     let start = identity.career_start;
-    let end = minus(identity.start, rng.gen_range(1..60)).max(start);
+    let end = minus(identity.start, rng.gen_range(1..60)).min(today).max(start);
     Assignment {
         role: role.code.to_owned(),
         staff_group: role.staff_group,

@@ -64,6 +64,35 @@ fn every_generated_record_passes_domain_validation() {
 }
 
 #[test]
+fn every_former_employment_record_passes_domain_validation_at_scale() {
+    // Former staff are rare (5 %) and those who are now applicants rarer still (1 % of them):
+    // check every one of 100,000 people's earlier-employer records.
+    let g = generator(13, 100_000, 30);
+    let t = today();
+    for org in 0..g.plan.orgs.len() {
+        for serial in g.plan.leavers_of(org) {
+            let r = g.former(*serial);
+            r.person.validate(t).unwrap_or_else(|e| panic!("{serial}: {e}"));
+            let left = &r.assignments[0];
+            left.validate().unwrap_or_else(|e| panic!("{serial}: {e}"));
+            assert!(left.end_date.unwrap() <= t, "{serial} left in the future");
+            for c in &r.checks {
+                c.validate(t).unwrap_or_else(|e| panic!("{serial} {:?}: {e}", c.kind()));
+            }
+            for c in &r.competences {
+                c.validate(t).unwrap_or_else(|e| panic!("{serial} competence: {e}"));
+            }
+            for i in &r.immunisations {
+                i.validate(t).unwrap_or_else(|e| panic!("{serial} {:?}: {e}", i.antigen));
+            }
+            if let Some(c) = &r.clearance {
+                c.validate(t).unwrap_or_else(|e| panic!("{serial} clearance: {e}"));
+            }
+        }
+    }
+}
+
+#[test]
 fn shares_of_earlier_employment_and_concurrent_assignments_are_as_specified() {
     let g = generator(5, 20_000, 20);
     let records = all(&g);
