@@ -37,6 +37,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// The signed trust list, cached for the verifier.
     pub issuer_cache: Arc<issuer::IssuerCache>,
+    /// Organisations by ODS code for the OpenID4VC endpoints.
+    pub oid4vc_orgs: Arc<oid4vci::OrgCache>,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             due_within_days: 30,
             public_url: None,
             issuer_cache: Default::default(),
+            oid4vc_orgs: Default::default(),
         }
     }
 

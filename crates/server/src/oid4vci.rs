@@ -118,9 +118,29 @@ pub fn no_store<T: Serialize>(value: &T) -> Response {
     response
 }
 
+/// Organisations by ODS code, as the public OpenID4VC endpoints look them up on every request.
+/// An organisation's id and code never change, so entries are only aged out (monotonic clock) to
+/// pick up renames; an unknown code is never cached.
+#[derive(Default)]
+pub struct OrgCache {
+    by_ods: std::sync::RwLock<std::collections::HashMap<String, (Organisation, std::time::Instant)>>,
+}
+
+const ORG_CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub async fn organisation(state: &AppState, ods: &str) -> Result<Organisation, ApiError> {
+    if let Ok(map) = state.oid4vc_orgs.by_ods.read()
+        && let Some((org, at)) = map.get(ods)
+        && at.elapsed() < ORG_CACHE_FOR
+    {
+        return Ok(org.clone());
+    }
     let code = OdsCode::parse(ods).map_err(|_| ApiError::NotFound)?;
-    Ok(state.store.registry().find_by_ods(&code).await?)
+    let org = state.store.registry().find_by_ods(&code).await?;
+    if let Ok(mut map) = state.oid4vc_orgs.by_ods.write() {
+        map.insert(ods.to_owned(), (org.clone(), std::time::Instant::now()));
+    }
+    Ok(org)
 }
 
 /// The configurations every issuer offers: one per passport type, keyed by its type key.

@@ -41,7 +41,6 @@ use credentials::status::{InMemoryStatus, StatusList, StatusRef};
 use credentials::verify::VerifyOptions;
 use domain::checks::{CheckKind, DbsLevel};
 use domain::cstf::CompetenceRef;
-use domain::org::OdsCode;
 use domain::passport::PassportType;
 use domain::requirements::RoleRequirements;
 use rand::RngCore;
@@ -331,8 +330,8 @@ async fn statuses(state: &AppState, token: &VpToken) -> Result<InMemoryStatus, A
             continue;
         }
         let Some((ods, list)) = status.uri.strip_prefix(&prefix).and_then(|r| r.split_once('/')) else { continue };
-        let (Ok(code), Ok(list_id)) = (OdsCode::parse(ods), list.parse::<i64>()) else { continue };
-        let Ok(org) = state.store.registry().find_by_ods(&code).await else { continue };
+        let Ok(list_id) = list.parse::<i64>() else { continue };
+        let Ok(org) = organisation(state, ods).await else { continue };
         if let Some(rows) = state.store.issuing().status_list(&org.id, list_id).await? {
             let mut bits = StatusList::new(rows.size as usize, 2).map_err(|e| ApiError::Internal(e.to_string()))?;
             for (idx, s) in rows.entries {
