@@ -32,6 +32,7 @@ pub struct BenchArgs {
     pub people: u64,
     #[arg(long, default_value_t = 25)]
     pub organisations: usize,
+    /// Seed of the synthetic workforce.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// SQLite file to create (must not exist yet); default bench-<people>.db in the current
@@ -49,7 +50,7 @@ pub struct BenchArgs {
     /// Where to write the JSON results.
     #[arg(long, default_value = "bench.json")]
     pub json: PathBuf,
-    /// Keep the database afterwards (default: keep; pass --remove to delete it).
+    /// Delete the SQLite database afterwards (it is kept by default).
     #[arg(long)]
     pub remove: bool,
 }

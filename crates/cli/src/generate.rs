@@ -34,6 +34,7 @@ pub struct GenerateArgs {
     /// Organisations (trusts, ICBs, practices, hospices, …).
     #[arg(long, default_value_t = 10)]
     pub organisations: usize,
+    /// Seed of the generator: the same seed (and --as-of) gives the same workforce.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// The day the data is "as of" (every date is relative to it); defaults to today. Give it to
