@@ -44,6 +44,8 @@ pub async fn prepare(
     let org = store.registry().get_organisation(scope.org_id()).await?;
     let today = Utc::now().date_naive();
     let people = dataset.list_people(&Page { after: None, limit: 200 }).await?;
+    // A compliant worker whose every needed credential can be issued; else the first issuable one.
+    let mut chosen = None;
     for person in people.items {
         let record = dataset.person_record(&person.id).await?.value;
         let Some(role_code) = record.assignments.iter().find(|a| a.is_current(today)).map(|a| a.role.clone()) else {
@@ -70,10 +72,16 @@ pub async fn prepare(
             continue;
         }
         let compliance = dataset.person_compliance(&person.id, today, state.due_within_days).await?;
-        if !compliance.overall.is_compliant() {
-            continue;
+        let compliant = compliance.overall.is_compliant();
+        if chosen.is_none() || compliant {
+            chosen = Some((person.id.clone(), record.person.clone(), role_code, types));
         }
-        let offer = server::oid4vci::create_offer(state, &scope, &person.id, &types).await?;
+        if compliant {
+            break;
+        }
+    }
+    if let Some((person_id, person, role_code, types)) = chosen {
+        let offer = server::oid4vci::create_offer(state, &scope, &person_id, &types).await?;
         let verifier_scope = store.registry().system_scope(&OdsCode::parse(verifier.0)?, "demo").await?;
         let request = oid4vp::create_request(state, &verifier_scope, &role_code)
             .await
@@ -81,7 +89,7 @@ pub async fn prepare(
         let issuer = server::issuer::issuer_id(state.public_url(), issuer_ods);
         return Ok(Some(Walkthrough {
             issuer_metadata: well_known_url(&issuer, WELL_KNOWN_CREDENTIAL_ISSUER),
-            worker: format!("{} {}", record.person.given_name, record.person.family_name),
+            worker: format!("{} {}", person.given_name, person.family_name),
             offer_link: offer.link,
             pin: offer.pin,
             types,

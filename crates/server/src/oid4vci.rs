@@ -33,7 +33,7 @@ use domain::passport::PassportType;
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use store::{NewOffer, OrgScope, Organisation, Redemption, StoreError, StoredOffer};
+use store::{CredentialStatus, NewOffer, OrgScope, Organisation, Redemption, StoreError, StoredOffer};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -411,19 +411,27 @@ async fn credential(
         Err(e) => return Err(e.into()),
     }
     let mut issued = Vec::with_capacity(keys.len());
+    let mut ledger_ids = Vec::with_capacity(keys.len());
     for key in keys {
-        match issuer::issue(&state, &scope, &offer.person_id, kind, key.jwk).await {
-            Ok((_, credential)) => issued.push(credential),
-            Err(ApiError::Invalid(why)) => {
-                dataset.release_offer_type(&offer.id, &config_id).await?;
-                let reason = why.first().map(|f| f.problem.clone()).unwrap_or_default();
-                return Err(OAuthReply::new(ErrorCode::CredentialRequestDenied, reason));
+        let failure = match issuer::issue(&state, &scope, &offer.person_id, kind, key.jwk).await {
+            Ok((entry, credential)) => {
+                ledger_ids.push(entry.id);
+                issued.push(credential);
+                continue;
             }
-            Err(e) => {
-                dataset.release_offer_type(&offer.id, &config_id).await?;
-                return Err(e.into());
-            }
+            Err(ApiError::Invalid(why)) => OAuthReply::new(
+                ErrorCode::CredentialRequestDenied,
+                why.first().map(|f| f.problem.clone()).unwrap_or_default(),
+            ),
+            Err(e) => e.into(),
+        };
+        // Nothing was handed out: revoke what this request issued before the failure, and give
+        // the type back so a later request may try again.
+        for id in &ledger_ids {
+            dataset.set_credential_status(id, CredentialStatus::Revoked, Some("issuance request failed")).await?;
         }
+        dataset.release_offer_type(&offer.id, &config_id).await?;
+        return Err(failure);
     }
     Ok(no_store(&CredentialResponse::immediate(issued)))
 }

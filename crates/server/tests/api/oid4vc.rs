@@ -251,3 +251,62 @@ async fn bad_responses_get_oauth_errors_and_record_nothing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn several_proofs_give_several_credentials_and_an_unissuable_type_is_denied() {
+    each_backend(|app| async move {
+        let now = fixed_now().timestamp();
+        let a = app.organisation("RJ1", "Organisation A").await;
+        let t = &a.admin_token;
+        let pid = worker(&app, t).await;
+        let created = offer(&app, t, &pid, json!(["criminal_record", "professional_registration"])).await;
+        let code = fetch_code(&app, &created).await;
+        let (status, body) = token_request(&app, &code, created["pin"].as_str().unwrap()).await;
+        assert_eq!(status, 200, "{body}");
+        let access = body["access_token"].as_str().unwrap().to_owned();
+        let issuer = app.url("/issuers/RJ1");
+        let nonce: Value = app.client.post(app.url("/issuers/RJ1/nonce")).send().await.unwrap().json().await.unwrap();
+        let nonce = nonce["c_nonce"].as_str().unwrap();
+        let (k1, k2) = (SoftwareEs256Key::generate().unwrap(), SoftwareEs256Key::generate().unwrap());
+        let proofs = [&k1, &k2].map(|k| build_proof_jwt(k, &issuer, Some(nonce), now).unwrap());
+        let resp = app
+            .client
+            .post(app.url("/issuers/RJ1/credential"))
+            .bearer_auth(&access)
+            .json(&json!({"credential_configuration_id": "criminal_record", "proofs": {"jwt": proofs}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["credentials"].as_array().unwrap().len(), 2, "one credential per proof");
+        let before = issued_count(&app, t, &pid).await;
+        // No registration check is recorded: the type is denied and nothing is issued.
+        let proof = build_proof_jwt(&k1, &issuer, Some(nonce), now).unwrap();
+        let resp = app
+            .client
+            .post(app.url("/issuers/RJ1/credential"))
+            .bearer_auth(&access)
+            .json(&json!({"credential_configuration_id": "professional_registration", "proofs": {"jwt": [proof]}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"], "credential_request_denied", "{body}");
+        assert_eq!(issued_count(&app, t, &pid).await, before);
+        // A type that was not offered is unknown to this token.
+        let resp = app
+            .client
+            .post(app.url("/issuers/RJ1/credential"))
+            .bearer_auth(&access)
+            .json(&json!({"credential_configuration_id": "training", "proofs": {"jwt": [build_proof_jwt(&k2, &issuer, Some(nonce), now).unwrap()]}}))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"], "unknown_credential_configuration", "{body}");
+        app
+    })
+    .await;
+}
