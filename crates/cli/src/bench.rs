@@ -231,7 +231,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     print_table(&result);
     eprintln!("bench: results written to {}", args.json.display());
     if let (true, Some(f)) = (args.remove, &file) {
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in store::SQLITE_FILE_SUFFIXES {
             let _ = std::fs::remove_file(format!("{}{suffix}", f.display()));
         }
     }

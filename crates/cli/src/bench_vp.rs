@@ -38,6 +38,9 @@ pub struct BenchVpArgs {
     /// empty database is given.
     #[arg(long)]
     pub database_url: Option<String>,
+    /// Connection pool size (default: the store's, 1 on SQLite and 8 on PostgreSQL).
+    #[arg(long)]
+    pub connections: Option<u32>,
 }
 
 fn from_json<T: serde::de::DeserializeOwned>(v: Value) -> Result<T> {
@@ -102,7 +105,8 @@ pub async fn run(args: BenchVpArgs) -> Result<()> {
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
     let file = std::env::temp_dir().join(format!("passport-bench-vp-{}-{stamp}.db", std::process::id()));
     let url = args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", file.display()));
-    let store = Store::connect(&url).await.with_context(|| format!("connecting to {url}"))?;
+    let options = store::StoreOptions { max_connections: args.connections, ..Default::default() };
+    let store = Store::connect_with(&url, options).await.with_context(|| format!("connecting to {url}"))?;
     let (a, b, person) = world(&store).await?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -203,7 +207,7 @@ pub async fn run(args: BenchVpArgs) -> Result<()> {
     serving.await??;
     store.close().await;
     if args.database_url.is_none() {
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in store::SQLITE_FILE_SUFFIXES {
             let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
         }
     }
@@ -212,7 +216,7 @@ pub async fn run(args: BenchVpArgs) -> Result<()> {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("OpenID4VP direct_post → stored result, loopback HTTP ({:?})", store.backend());
     println!("  presentations       {} (3 credentials each, body ~{} bytes)", args.requests, average_body);
-    println!("  concurrency         {}", args.concurrency);
+    println!("  concurrency         {} (pool: {})", args.concurrency, args.connections.map_or("default".into(), |c| c.to_string()));
     println!("  wall time           {:.2} s", elapsed.as_secs_f64());
     println!("  throughput          {rate:.0} presentations/s   (goal ≥ 5000/s)");
     println!(

@@ -44,7 +44,7 @@ struct OrgLogin {
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in store::SQLITE_FILE_SUFFIXES {
         let path = format!("{}{suffix}", args.file);
         if std::path::Path::new(&path).exists() {
             std::fs::remove_file(&path).with_context(|| format!("removing the old demo database {path}"))?;

@@ -47,7 +47,7 @@ async fn demo_serves_and_its_curl_line_returns_data() {
     assert!(body["summary"]["non_compliant"].as_array().is_some_and(|l| !l.is_empty()), "varied compliance: {body}");
     child.kill().ok();
     child.wait().ok();
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in store::SQLITE_FILE_SUFFIXES {
         std::fs::remove_file(format!("{}{suffix}", file.display())).ok();
     }
 }

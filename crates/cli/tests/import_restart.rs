@@ -119,7 +119,6 @@ fn killed_import_reruns_exact(url: &str, watch: Watch) {
 
 #[test]
 fn import_killed_part_way_and_rerun_ends_exact_on_sqlite() {
-    // The database is opened by this process only while no import runs (see the ignored test below).
     let dir = temp_dir("sqlite");
     let db = dir.join("t.db");
     killed_import_reruns_exact(&format!("sqlite://{}", db.display()), Watch::FileSize(db));
@@ -127,13 +126,11 @@ fn import_killed_part_way_and_rerun_ends_exact_on_sqlite() {
 }
 
 /// Regression test for the store: opening a `Store` on a SQLite file while another process imports
-/// into it must not corrupt the file. It currently fails with "database disk image is malformed":
-/// `db::open_sqlite` takes its migration lock by opening the database file itself and closes that
-/// descriptor afterwards, which (POSIX locks being per process) drops every SQLite lock the process
-/// holds on the file, so another process's last connection may checkpoint and remove a WAL still in
-/// use. Locking a separate `<db>.lock` file instead fixes it (tried: this test then passes).
+/// into it must not corrupt the file. It failed with "database disk image is malformed" while the
+/// migration lock opened and closed a descriptor of the database file itself (POSIX locks being per
+/// process, that dropped every SQLite lock the process held on the file); the lock now lives on a
+/// sidecar `<db>-lock` file.
 #[test]
-#[ignore = "fails until the store's SQLite migration lock stops closing a descriptor of the database file"]
 fn import_survives_another_process_opening_the_same_sqlite_database() {
     let dir = temp_dir("sqlite-shared");
     let db = dir.join("t.db");

@@ -80,17 +80,25 @@ async fn open_sqlite(url: &str, options: &StoreOptions) -> Result<AnyPool> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     let memory = path == ":memory:" || path.is_empty() || query.contains("mode=memory");
+    // A mistyped directory is refused instead of silently starting an empty database elsewhere; the file
+    // itself is created on first run.
+    let parent = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty());
+    if !memory
+        && let Some(dir) = parent
+        && !dir.is_dir()
+    {
+        return Err(StoreError::Config(format!("SQLite directory `{}` does not exist", dir.display())));
+    }
+    // sqlx takes no lock around SQLite set-up: two processes opening a fresh file at once (a server and an
+    // import, say) would both switch it to WAL and run 0001, and one would fail ("database is locked", "table
+    // already exists"). An exclusive advisory lock held from here until migrations are done serialises them.
+    // It is taken on a sidecar file, never on the database itself: closing any descriptor of the database file
+    // drops every POSIX lock this process holds on it, SQLite's included, and another process could then
+    // corrupt it.
+    let migration_lock = if memory { None } else { Some(lock_file(path).await?) };
     let url = if memory {
         url.to_owned()
     } else {
-        // A mistyped directory is refused instead of silently starting an empty database elsewhere;
-        // the file itself is created on first run.
-        let parent = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty());
-        if let Some(dir) = parent
-            && !dir.is_dir()
-        {
-            return Err(StoreError::Config(format!("SQLite directory `{}` does not exist", dir.display())));
-        }
         let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
         if !params.iter().any(|p| p.starts_with("mode=")) {
             params.push("mode=rwc");
@@ -103,11 +111,6 @@ async fn open_sqlite(url: &str, options: &StoreOptions) -> Result<AnyPool> {
         conn.close().await?;
         url
     };
-    // sqlx takes no lock around SQLite migrations: two processes opening a fresh file at once (a server
-    // and an import, say) would both run 0001 and one would fail with "table already exists". An exclusive
-    // advisory lock on the database file for the length of the migration serialises them; it does not
-    // interact with SQLite's own byte-range locks.
-    let migration_lock = if memory { None } else { Some(lock_file(path).await?) };
     let connect = AnyConnectOptions::from_str(&url)?;
     let pool = AnyPoolOptions::new()
         // An in-memory database exists per connection: keep exactly one.
@@ -137,11 +140,20 @@ async fn open_sqlite(url: &str, options: &StoreOptions) -> Result<AnyPool> {
     Ok(pool)
 }
 
-/// Waits for an exclusive advisory lock on `path` (released when the file is dropped).
+/// Every file a SQLite database at `path` may consist of is `path` followed by one of these: the database,
+/// SQLite's write-ahead log and shared memory, and our migration lock. Remove them all to remove a database.
+pub const SQLITE_FILE_SUFFIXES: [&str; 4] = ["", "-wal", "-shm", "-lock"];
+
+/// The sidecar file that serialises migrations of the database at `path`.
+fn lock_path(path: &str) -> String {
+    format!("{path}-lock")
+}
+
+/// Waits for an exclusive advisory lock on the database's sidecar lock file (released when dropped).
 async fn lock_file(path: &str) -> Result<std::fs::File> {
     let path = path.to_owned();
     let locked = tokio::task::spawn_blocking(move || {
-        let file = std::fs::OpenOptions::new().read(true).open(&path)?;
+        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(lock_path(&path))?;
         file.lock()?;
         Ok::<_, std::io::Error>(file)
     })

@@ -37,7 +37,7 @@ pub use dataset::{
 pub use dataset::{
     NewOffer, NewPresentationRequest, PresentationRecord, Redemption, StoredOffer, pin_hash, secret_hash,
 };
-pub use db::{Backend, StoreOptions};
+pub use db::{Backend, SQLITE_FILE_SUFFIXES, StoreOptions};
 pub use error::{Result, StoreError};
 pub use issuing::{IssuerKey, Issuing, NewKey, SigningKey, StatusListRows};
 pub use page::{MAX_PAGE, Page, PageOf};

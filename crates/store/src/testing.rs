@@ -73,7 +73,7 @@ impl TestDb {
         self.store.close().await;
         match self.cleanup {
             Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
+                for suffix in crate::SQLITE_FILE_SUFFIXES {
                     let mut p = path.clone().into_os_string();
                     p.push(suffix);
                     std::fs::remove_file(p).ok();

@@ -87,7 +87,7 @@ async fn two_stores_opening_a_fresh_file_at_once_both_migrate_cleanly() {
         let (a, b) = tokio::join!(store::Store::connect(&url), store::Store::connect(&url));
         a.expect("first opener migrates");
         b.expect("second opener waits, then finds the schema current");
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in store::SQLITE_FILE_SUFFIXES {
             std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
         }
     }
