@@ -216,7 +216,11 @@ pub async fn run(args: BenchVpArgs) -> Result<()> {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("OpenID4VP direct_post → stored result, loopback HTTP ({:?})", store.backend());
     println!("  presentations       {} (3 credentials each, body ~{} bytes)", args.requests, average_body);
-    println!("  concurrency         {} (pool: {})", args.concurrency, args.connections.map_or("default".into(), |c| c.to_string()));
+    println!(
+        "  concurrency         {} (pool: {})",
+        args.concurrency,
+        args.connections.map_or("default".into(), |c| c.to_string())
+    );
     println!("  wall time           {:.2} s", elapsed.as_secs_f64());
     println!("  throughput          {rate:.0} presentations/s   (goal ≥ 5000/s)");
     println!(
