@@ -5,7 +5,10 @@
 //! nothing.
 
 use credentials::jws::{Signer, SoftwareEs256Key};
+use credentials::oid4vc::matching::{self, HeldCredential};
 use credentials::oid4vc::proof::build_proof_jwt;
+use credentials::oid4vc::vp::{AuthorizationResponse, ReceivedRequestObject, RequestLink, VpToken};
+use credentials::sdjwt::KeyBinding;
 use serde_json::{Value, json};
 use testkit::{TestApp, each_backend, fixed_now, fixtures};
 use wallet::{KdfParams, Wallet, WalletError, issuance, presentation};
@@ -306,6 +309,76 @@ async fn several_proofs_give_several_credentials_and_an_unissuable_type_is_denie
             .unwrap();
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["error"], "unknown_credential_configuration", "{body}");
+        app
+    })
+    .await;
+}
+
+/// A `direct_post` body answering the request behind `link` with `held`, bound to `holder`.
+async fn answer(app: &TestApp, link: &str, held: &[HeldCredential], holder: &SoftwareEs256Key) -> (String, String) {
+    let link = RequestLink::parse(link).unwrap();
+    let object = app.client.get(&link.request_uri).send().await.unwrap().text().await.unwrap();
+    let request = ReceivedRequestObject::parse(&object).unwrap().request;
+    let selection = matching::select(request.dcql_query.as_ref().unwrap(), held).unwrap();
+    let mut vp_token = VpToken::new();
+    for (id, picks) in &selection.picks {
+        for pick in picks {
+            let h = &held[pick.held];
+            let indices = matching::disclosure_indices(&h.sd, &pick.pointers).unwrap();
+            let kb = KeyBinding {
+                signer: holder,
+                nonce: &request.nonce,
+                aud: &request.client_id,
+                iat: fixed_now().timestamp(),
+            };
+            vp_token
+                .entry(id.clone())
+                .or_default()
+                .push(Value::String(matching::present(h, &indices, Some(&kb)).unwrap()));
+        }
+    }
+    let path = request.response_uri.unwrap().replace(&app.base, "");
+    (path, AuthorizationResponse::VpToken { vp_token, state: request.state }.to_form())
+}
+
+#[tokio::test]
+async fn a_replayed_vp_token_is_refused_and_records_nothing() {
+    each_backend(|app| async move {
+        let a = app.organisation("RJ1", "Organisation A").await;
+        let b = app.organisation("RRK", "Organisation B").await;
+        let pid = worker(&app, &a.admin_token).await;
+        let holder = SoftwareEs256Key::generate().unwrap();
+        let mut held = Vec::new();
+        for kind in ["criminal_record", "training", "occupational_health"] {
+            let body = json!({"type": kind, "holder_jwk": holder.public_jwk().bare()});
+            let (status, issued) = app.post(&a.admin_token, &format!("/api/v1/people/{pid}/credentials"), &body).await;
+            assert_eq!(status, 201, "{issued}");
+            held.push(HeldCredential::parse(issued["credential"].as_str().unwrap()).unwrap());
+        }
+        let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/BANK-RN", &b_role()).await;
+        assert_eq!(status, 200);
+        let (first, link) = request(&app, &b.admin_token).await;
+        let (path, body) = answer(&app, &link, &held, &holder).await;
+        let (status, reply) = form(&app, &path, body.clone()).await;
+        assert_eq!(status, 200, "{reply}");
+        // The same bytes again: the request is answered already.
+        let (status, reply) = form(&app, &path, body.clone()).await;
+        assert_eq!((status, reply["error"].as_str()), (400, Some("invalid_request")), "{reply}");
+        // The same vp_token under another request's state: its key binding names the first request.
+        let (second, link) = request(&app, &b.admin_token).await;
+        let (_, fresh) = answer(&app, &link, &held, &holder).await;
+        let state = fresh.split('&').find(|p| p.starts_with("state=")).unwrap();
+        let moved =
+            body.split('&').map(|p| if p.starts_with("state=") { state } else { p }).collect::<Vec<_>>().join("&");
+        let (status, reply) = form(&app, &path, moved).await;
+        assert_eq!((status, reply["error"].as_str()), (400, Some("invalid_request")), "{reply}");
+        let (_, view) = app.get(&b.admin_token, &format!("/api/v1/presentation-requests/{second}")).await;
+        assert_eq!(view["status"], "pending", "the replay recorded something: {view}");
+        let (_, view) = app.get(&b.admin_token, &format!("/api/v1/presentation-requests/{first}")).await;
+        assert_eq!(view["result"]["ready"], true, "{view}");
+        // The genuine answer to the second request still works.
+        let (status, reply) = form(&app, &path, fresh).await;
+        assert_eq!(status, 200, "{reply}");
         app
     })
     .await;
