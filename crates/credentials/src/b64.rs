@@ -20,6 +20,16 @@ pub fn encode_append(bytes: impl AsRef<[u8]>, out: &mut String) {
     URL_SAFE_NO_PAD.encode_string(bytes, out);
 }
 
+/// Appends the encoding to a byte buffer in place: no intermediate chunks, no UTF-8 re-check
+/// (the hot path of issuing, where every disclosure and the JWS parts are encoded).
+pub fn encode_append_bytes(bytes: impl AsRef<[u8]>, out: &mut Vec<u8>) {
+    let bytes = bytes.as_ref();
+    let start = out.len();
+    let n = base64::encoded_len(bytes.len(), false).expect("input length fits in usize");
+    out.resize(start + n, 0);
+    encode_into(bytes, &mut out[start..]);
+}
+
 /// Decodes unpadded base64url; `None` on any deviation from the canonical alphabet.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text).ok()
@@ -35,5 +45,8 @@ mod tests {
         assert_eq!(decode("YQ=="), None);
         assert_eq!(decode("+/"), None);
         assert_eq!(encode([0xfb, 0xff]), "-_8");
+        let mut buf = b"x.".to_vec();
+        encode_append_bytes([0xfb, 0xff, 0x01, 0x02], &mut buf);
+        assert_eq!(buf, format!("x.{}", encode([0xfb, 0xff, 0x01, 0x02])).into_bytes());
     }
 }

@@ -6,9 +6,10 @@
 
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::error::CredentialError;
+use crate::json::write_str;
 use crate::jws::{Jwk, Signer};
 use crate::sdjwt::{self, SdPlan, pointer};
 use crate::status::StatusRef;
@@ -65,25 +66,52 @@ pub fn issue_vc(spec: &VcSpec, signer: &dyn Signer, rng: &mut dyn RngCore) -> Re
         // DESIGN.md §4: we issue ES256 only; EdDSA is for verification of others.
         return Err(input(format!("issuer alg must be ES256, not {}", signer.alg())));
     }
-    let mut claims = Map::new();
-    claims.insert("iss".into(), json!(spec.iss));
-    claims.insert("vct".into(), json!(spec.vct));
-    claims.insert("iat".into(), json!(spec.iat));
+    // The registered claims are never disclosable, so they are written straight to JSON text (the
+    // same text serde_json gives for them as a map, in this order) ahead of the personal claims.
+    let mut prefix = Vec::with_capacity(512);
+    prefix.extend_from_slice(b"\"iss\":");
+    write_str(&mut prefix, &spec.iss);
+    prefix.extend_from_slice(b",\"vct\":");
+    write_str(&mut prefix, &spec.vct);
+    write_int(&mut prefix, "iat", spec.iat);
     if let Some(nbf) = spec.nbf {
-        claims.insert("nbf".into(), json!(nbf));
+        write_int(&mut prefix, "nbf", nbf);
     }
     if let Some(exp) = spec.exp {
-        claims.insert("exp".into(), json!(exp));
+        write_int(&mut prefix, "exp", exp);
     }
     if let Some(cnf) = &spec.cnf {
-        claims.insert("cnf".into(), json!({ "jwk": cnf.bare() }));
+        // `{"jwk": cnf.bare()}`: the key without `kid`, `alg`, `use`.
+        prefix.extend_from_slice(b",\"cnf\":{\"jwk\":{\"kty\":");
+        write_str(&mut prefix, &cnf.kty);
+        prefix.extend_from_slice(b",\"crv\":");
+        write_str(&mut prefix, &cnf.crv);
+        prefix.extend_from_slice(b",\"x\":");
+        write_str(&mut prefix, &cnf.x);
+        if let Some(y) = &cnf.y {
+            prefix.extend_from_slice(b",\"y\":");
+            write_str(&mut prefix, y);
+        }
+        prefix.extend_from_slice(b"}}");
     }
     if let Some(status) = &spec.status {
-        claims.insert("status".into(), status.to_claim());
+        // `StatusRef::to_claim`: `{"status_list":{"idx":…,"uri":…}}`.
+        prefix.extend_from_slice(b",\"status\":{\"status_list\":{\"idx\":");
+        prefix.extend_from_slice(status.idx.to_string().as_bytes());
+        prefix.extend_from_slice(b",\"uri\":");
+        write_str(&mut prefix, &status.uri);
+        prefix.extend_from_slice(b"}}");
     }
     let mut header = Map::new();
-    header.insert("typ".into(), json!(VC_TYP));
-    sdjwt::issue(header, &[&claims, &spec.claims], &spec.sd, signer, rng)
+    header.insert("typ".into(), Value::String(VC_TYP.into()));
+    sdjwt::issue_with_prefix(header, &prefix, &[&spec.claims], &spec.sd, signer, rng)
+}
+
+fn write_int(out: &mut Vec<u8>, name: &str, n: i64) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+    out.extend_from_slice(n.to_string().as_bytes());
 }
 
 /// Type Metadata (§6): what a `vct` means and how to display it.

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::b64;
 use crate::error::{CredentialError, VerifyError};
+use crate::json::write_str;
 
 /// The algorithms we verify. Anything else, notably `none` and `HS*`, never gets this far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,25 +117,37 @@ fn sign_inner(
     signer: &dyn Signer,
     with_kid: bool,
 ) -> Result<String, CredentialError> {
-    let mut h = Map::new();
-    h.insert("alg".into(), Value::String(signer.alg().to_owned()));
-    for (k, v) in header {
+    // The header is written straight to JSON text (the same text serde_json gives for the map
+    // `alg`, the caller's members in order, `kid`), and every part is base64url-encoded in place
+    // into one buffer: issuing is on the hot path.
+    let mut header_json = Vec::with_capacity(128);
+    header_json.extend_from_slice(b"{\"alg\":");
+    write_str(&mut header_json, signer.alg());
+    for (k, v) in &header {
         if k != "alg" && k != "kid" {
-            h.insert(k, v);
+            header_json.push(b',');
+            write_str(&mut header_json, k);
+            header_json.push(b':');
+            match v {
+                Value::String(s) => write_str(&mut header_json, s),
+                other => serde_json::to_writer(&mut header_json, other)
+                    .map_err(|e| CredentialError::Signing(e.to_string()))?,
+            }
         }
     }
     if with_kid {
-        h.insert("kid".into(), Value::String(signer.kid().to_owned()));
+        header_json.extend_from_slice(b",\"kid\":");
+        write_str(&mut header_json, signer.kid());
     }
-    let header_json = serde_json::to_vec(&Value::Object(h)).map_err(|e| CredentialError::Signing(e.to_string()))?;
-    let mut out = String::with_capacity(payload.len() * 4 / 3 + 200);
-    out.push_str(&b64::encode(header_json));
-    out.push('.');
-    out.push_str(&b64::encode(payload));
-    let sig = signer.sign(out.as_bytes())?;
-    out.push('.');
-    out.push_str(&b64::encode(sig));
-    Ok(out)
+    header_json.push(b'}');
+    let mut out = Vec::with_capacity((header_json.len() + payload.len()) * 4 / 3 + 100);
+    b64::encode_append_bytes(&header_json, &mut out);
+    out.push(b'.');
+    b64::encode_append_bytes(payload, &mut out);
+    let sig = signer.sign(&out)?;
+    out.push(b'.');
+    b64::encode_append_bytes(sig, &mut out);
+    String::from_utf8(out).map_err(|e| CredentialError::Signing(e.to_string()))
 }
 
 /// A compact JWS split and decoded, not yet verified.

@@ -15,6 +15,7 @@ use super::disclosure::{Disclosure, RfcStyle};
 use super::pointer;
 use crate::b64;
 use crate::error::{CredentialError, VerifyError};
+use crate::json::write_str;
 
 /// What to make selectively disclosable.
 #[derive(Debug, Clone, Default)]
@@ -99,6 +100,20 @@ pub fn conceal_maps_to_text(
     plan: &SdPlan,
     rng: &mut dyn RngCore,
 ) -> Result<ConcealedText, CredentialError> {
+    let (payload, tail) = conceal_with_prefix(b"", parts, plan, rng)?;
+    let disclosures_tail = String::from_utf8(tail).map_err(|e| CredentialError::Signing(e.to_string()))?;
+    Ok(ConcealedText { payload, disclosures_tail })
+}
+
+/// The issuing core: `prefix` is already-written JSON members (`"iss":"…","iat":…`, no braces,
+/// never disclosable) that open the payload object, followed by the members of `parts`.
+/// Returns the payload text and the disclosures tail (`<d>~<d>~…~`) as bytes.
+pub(crate) fn conceal_with_prefix(
+    prefix: &[u8],
+    parts: &[&Map<String, Value>],
+    plan: &SdPlan,
+    rng: &mut dyn RngCore,
+) -> Result<(Vec<u8>, Vec<u8>), CredentialError> {
     let input = |reason: String| CredentialError::Input { field: "claims", reason };
     for claims in parts {
         if claims.contains_key("_sd_alg") {
@@ -110,8 +125,9 @@ pub fn conceal_maps_to_text(
         }
     }
     // Sorted vectors, searched by bisection: cheaper than hashing for the dozen paths we see.
+    // Ordered by length first, so most probes are settled without comparing bytes.
     let mut wanted: Vec<&str> = plan.paths.iter().map(String::as_str).collect();
-    wanted.sort_unstable();
+    wanted.sort_unstable_by_key(|p| by_len(p));
     wanted.dedup();
     let mut route = Vec::with_capacity(wanted.len() * 2);
     for p in &wanted {
@@ -121,13 +137,20 @@ pub fn conceal_maps_to_text(
             cut = i;
         }
     }
-    route.sort_unstable();
+    route.sort_unstable_by_key(|p| by_len(p));
     route.dedup();
-    let mut w =
-        Writer { wanted: &wanted, route: &route, used: 0, decoys: plan.decoys, tail: String::with_capacity(2048), rng };
-    let mut out = Vec::with_capacity(1024);
+    let mut w = Writer {
+        wanted: &wanted,
+        route: &route,
+        used: 0,
+        decoys: plan.decoys,
+        tail: Vec::with_capacity(4096),
+        scratch: Vec::new(),
+        rng,
+    };
+    let mut out = Vec::with_capacity(1024 + prefix.len());
     let mut here = String::with_capacity(64);
-    w.write_members(parts.iter().flat_map(|m| m.iter()), &mut here, &mut out, false)?;
+    w.write_members(prefix, parts.iter().flat_map(|m| m.iter()), &mut here, &mut out, false)?;
     if w.used != wanted.len() {
         let all: Map<String, Value> = parts.iter().flat_map(|m| (*m).clone()).collect();
         let missing = wanted.iter().find(|p| Value::Object(all.clone()).pointer(p).is_none());
@@ -142,7 +165,16 @@ pub fn conceal_maps_to_text(
         out.push(b',');
     }
     out.extend_from_slice(br#""_sd_alg":"sha-256"}"#);
-    Ok(ConcealedText { payload: out, disclosures_tail: w.tail })
+    Ok((out, w.tail))
+}
+
+fn by_len(p: &str) -> (usize, &str) {
+    (p.len(), p)
+}
+
+/// Bisection over a list sorted by [`by_len`].
+fn contains(sorted: &[&str], here: &str) -> bool {
+    sorted.binary_search_by(|p| by_len(p).cmp(&by_len(here))).is_ok()
 }
 
 fn reserved_name(map: &Map<String, Value>) -> Option<&str> {
@@ -163,7 +195,9 @@ struct Writer<'a> {
     used: usize,
     decoys: usize,
     /// Encoded disclosures, each followed by `~`.
-    tail: String,
+    tail: Vec<u8>,
+    /// Spare buffers for disclosure JSON (one per nesting level in use), reused across disclosures.
+    scratch: Vec<Vec<u8>>,
     rng: &'a mut dyn RngCore,
 }
 
@@ -176,10 +210,8 @@ impl Writer<'_> {
         rfc: bool,
     ) -> Result<(), CredentialError> {
         match v {
-            Value::Object(m) if self.route.binary_search(&here.as_str()).is_ok() => {
-                self.write_object(m, here, out, rfc)
-            }
-            Value::Array(a) if self.route.binary_search(&here.as_str()).is_ok() => self.write_array(a, here, out, rfc),
+            Value::Object(m) if contains(self.route, here) => self.write_object(m, here, out, rfc),
+            Value::Array(a) if contains(self.route, here) => self.write_array(a, here, out, rfc),
             other => {
                 let r = if rfc {
                     other.serialize(&mut serde_json::Serializer::with_formatter(&mut *out, RfcStyle))
@@ -198,24 +230,26 @@ impl Writer<'_> {
         out: &mut Vec<u8>,
         rfc: bool,
     ) -> Result<(), CredentialError> {
-        self.write_members(m.iter(), here, out, rfc)
+        self.write_members(b"", m.iter(), here, out, rfc)
     }
 
     fn write_members<'v>(
         &mut self,
+        prefix: &[u8],
         members: impl Iterator<Item = (&'v String, &'v Value)>,
         here: &mut String,
         out: &mut Vec<u8>,
         rfc: bool,
     ) -> Result<(), CredentialError> {
         out.push(b'{');
-        let mut first = true;
+        out.extend_from_slice(prefix);
+        let mut first = prefix.is_empty();
         let mut digests = Vec::new();
         for (k, v) in members {
             let len = here.len();
             here.push('/');
             pointer::push_escaped(here, k);
-            if self.wanted.binary_search(&here.as_str()).is_ok() {
+            if contains(self.wanted, here) {
                 digests.push(self.disclose(Some(k), v, here)?);
             } else {
                 separate(out, &mut first, rfc);
@@ -256,7 +290,7 @@ impl Writer<'_> {
         let len = here.len();
         let has_sd = (0..a.len()).any(|i| {
             push_index(here, i);
-            let hit = self.wanted.binary_search(&here.as_str()).is_ok();
+            let hit = contains(self.wanted, here);
             here.truncate(len);
             hit
         });
@@ -275,7 +309,7 @@ impl Writer<'_> {
                 write_placeholder(out, &mut first, &d, rfc);
             }
             push_index(here, i);
-            if self.wanted.binary_search(&here.as_str()).is_ok() {
+            if contains(self.wanted, here) {
                 let d = self.disclose(None, v, here)?;
                 write_placeholder(out, &mut first, &d, rfc);
             } else {
@@ -296,7 +330,8 @@ impl Writer<'_> {
     fn disclose(&mut self, name: Option<&str>, v: &Value, here: &mut String) -> Result<DigestText, CredentialError> {
         let mut salt = [0u8; 16];
         self.rng.fill_bytes(&mut salt);
-        let mut json = Vec::with_capacity(128);
+        let mut json = self.scratch.pop().unwrap_or_else(|| Vec::with_capacity(512));
+        json.clear();
         json.extend_from_slice(b"[\"");
         let mut salt_text = [0u8; 22];
         b64::encode_into(salt, &mut salt_text);
@@ -310,10 +345,11 @@ impl Writer<'_> {
         self.write_value(v, here, &mut json, true)?;
         json.push(b']');
         let start = self.tail.len();
-        b64::encode_append(&json, &mut self.tail);
+        b64::encode_append_bytes(&json, &mut self.tail);
+        self.scratch.push(json);
         // §4.2.3: the digest is over the base64url text.
-        let digest = digest_text(&self.tail.as_bytes()[start..]);
-        self.tail.push('~');
+        let digest = digest_text(&self.tail[start..]);
+        self.tail.push(b'~');
         self.used += 1;
         Ok(digest)
     }
@@ -344,34 +380,6 @@ fn write_placeholder(out: &mut Vec<u8>, first: &mut bool, digest: &DigestText, r
 fn write_digest(out: &mut Vec<u8>, digest: &DigestText) {
     out.push(b'"');
     out.extend_from_slice(digest);
-    out.push(b'"');
-}
-
-/// A JSON string, escaped as serde_json does (quotes, backslash, control characters only).
-fn write_str(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
-    let bytes = s.as_bytes();
-    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
-        // The common case (names, base64url salts and digests): nothing to escape.
-        out.extend_from_slice(bytes);
-    } else {
-        for c in s.chars() {
-            match c {
-                '"' => out.extend_from_slice(b"\\\""),
-                '\\' => out.extend_from_slice(b"\\\\"),
-                '\n' => out.extend_from_slice(b"\\n"),
-                '\r' => out.extend_from_slice(b"\\r"),
-                '\t' => out.extend_from_slice(b"\\t"),
-                '\u{08}' => out.extend_from_slice(b"\\b"),
-                '\u{0c}' => out.extend_from_slice(b"\\f"),
-                c if (c as u32) < 0x20 => out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes()),
-                c => {
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                }
-            }
-        }
-    }
     out.push(b'"');
 }
 

@@ -30,13 +30,25 @@ pub fn issue(
     signer: &dyn Signer,
     rng: &mut dyn RngCore,
 ) -> Result<String, CredentialError> {
-    let concealed = issue::conceal_maps_to_text(claims, plan, rng)?;
-    let jwt = jws::sign_compact(header, &concealed.payload, signer)?;
-    let mut out = String::with_capacity(jwt.len() + 1 + concealed.disclosures_tail.len());
-    out.push_str(&jwt);
-    out.push('~');
-    out.push_str(&concealed.disclosures_tail);
-    Ok(out)
+    issue_with_prefix(header, b"", claims, plan, signer, rng)
+}
+
+/// As [`issue`], with `prefix` (already-written, never-disclosable JSON members) opening the payload.
+pub(crate) fn issue_with_prefix(
+    header: Map<String, Value>,
+    prefix: &[u8],
+    claims: &[&Map<String, Value>],
+    plan: &SdPlan,
+    signer: &dyn Signer,
+    rng: &mut dyn RngCore,
+) -> Result<String, CredentialError> {
+    let (payload, tail) = issue::conceal_with_prefix(prefix, claims, plan, rng)?;
+    let jwt = jws::sign_compact(header, &payload, signer)?;
+    let mut out = jwt.into_bytes();
+    out.reserve_exact(1 + tail.len());
+    out.push(b'~');
+    out.extend_from_slice(&tail);
+    String::from_utf8(out).map_err(|e| CredentialError::Signing(e.to_string()))
 }
 
 /// The tilde-separated parts of an SD-JWT or SD-JWT+KB, borrowed from the input.
