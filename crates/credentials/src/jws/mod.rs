@@ -98,7 +98,22 @@ pub fn sign_compact(
     payload: &[u8],
     signer: &dyn Signer,
 ) -> Result<String, CredentialError> {
-    sign_inner(header, payload, signer, true)
+    into_string(sign_inner(header, payload, signer, true, 0)?)
+}
+
+/// As [`sign_compact`], returning the token's bytes (ASCII) with room for `extra` more bytes,
+/// for callers that append to it.
+pub(crate) fn sign_compact_bytes(
+    header: Map<String, Value>,
+    payload: &[u8],
+    signer: &dyn Signer,
+    extra: usize,
+) -> Result<Vec<u8>, CredentialError> {
+    sign_inner(header, payload, signer, true, extra)
+}
+
+fn into_string(token: Vec<u8>) -> Result<String, CredentialError> {
+    String::from_utf8(token).map_err(|e| CredentialError::Signing(e.to_string()))
 }
 
 /// As [`sign_compact`] but without `kid`: a KB-JWT is checked against `cnf.jwk`, and a holder
@@ -108,7 +123,7 @@ pub fn sign_compact_without_kid(
     payload: &[u8],
     signer: &dyn Signer,
 ) -> Result<String, CredentialError> {
-    sign_inner(header, payload, signer, false)
+    into_string(sign_inner(header, payload, signer, false, 0)?)
 }
 
 fn sign_inner(
@@ -116,7 +131,8 @@ fn sign_inner(
     payload: &[u8],
     signer: &dyn Signer,
     with_kid: bool,
-) -> Result<String, CredentialError> {
+    extra: usize,
+) -> Result<Vec<u8>, CredentialError> {
     // The header is written straight to JSON text (the same text serde_json gives for the map
     // `alg`, the caller's members in order, `kid`), and every part is base64url-encoded in place
     // into one buffer: issuing is on the hot path.
@@ -140,14 +156,15 @@ fn sign_inner(
         write_str(&mut header_json, signer.kid());
     }
     header_json.push(b'}');
-    let mut out = Vec::with_capacity((header_json.len() + payload.len()) * 4 / 3 + 100);
+    let len = b64::encoded_len(header_json.len()) + b64::encoded_len(payload.len()) + 2 + 86;
+    let mut out = Vec::with_capacity(len + extra);
     b64::encode_append_bytes(&header_json, &mut out);
     out.push(b'.');
     b64::encode_append_bytes(payload, &mut out);
     let sig = signer.sign(&out)?;
     out.push(b'.');
     b64::encode_append_bytes(sig, &mut out);
-    String::from_utf8(out).map_err(|e| CredentialError::Signing(e.to_string()))
+    Ok(out)
 }
 
 /// A compact JWS split and decoded, not yet verified.

@@ -131,11 +131,8 @@ pub(crate) fn conceal_with_prefix(
     wanted.dedup();
     let mut route = Vec::with_capacity(wanted.len() * 2);
     for p in &wanted {
-        let mut cut = p.len();
-        while let Some(i) = p[..cut].rfind('/') {
-            route.push(&p[..i]);
-            cut = i;
-        }
+        // Every proper prefix ending before a `/` (the root `""` included).
+        route.extend(p.bytes().enumerate().filter(|&(_, b)| b == b'/').map(|(i, _)| &p[..i]));
     }
     route.sort_unstable_by_key(|p| by_len(p));
     route.dedup();

@@ -43,9 +43,7 @@ pub(crate) fn issue_with_prefix(
     rng: &mut dyn RngCore,
 ) -> Result<String, CredentialError> {
     let (payload, tail) = issue::conceal_with_prefix(prefix, claims, plan, rng)?;
-    let jwt = jws::sign_compact(header, &payload, signer)?;
-    let mut out = jwt.into_bytes();
-    out.reserve_exact(1 + tail.len());
+    let mut out = jws::sign_compact_bytes(header, &payload, signer, 1 + tail.len())?;
     out.push(b'~');
     out.extend_from_slice(&tail);
     String::from_utf8(out).map_err(|e| CredentialError::Signing(e.to_string()))
