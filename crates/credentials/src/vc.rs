@@ -97,7 +97,7 @@ pub fn issue_vc(spec: &VcSpec, signer: &dyn Signer, rng: &mut dyn RngCore) -> Re
     if let Some(status) = &spec.status {
         // `StatusRef::to_claim`: `{"status_list":{"idx":…,"uri":…}}`.
         prefix.extend_from_slice(b",\"status\":{\"status_list\":{\"idx\":");
-        prefix.extend_from_slice(status.idx.to_string().as_bytes());
+        write_num(&mut prefix, status.idx);
         prefix.extend_from_slice(b",\"uri\":");
         write_str(&mut prefix, &status.uri);
         prefix.extend_from_slice(b"}}");
@@ -111,7 +111,13 @@ fn write_int(out: &mut Vec<u8>, name: &str, n: i64) {
     out.extend_from_slice(b",\"");
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b"\":");
-    out.extend_from_slice(n.to_string().as_bytes());
+    write_num(out, n);
+}
+
+/// A JSON integer, without a temporary string.
+fn write_num(out: &mut Vec<u8>, n: impl std::fmt::Display) {
+    use std::io::Write;
+    let _ = write!(out, "{n}");
 }
 
 /// Type Metadata (§6): what a `vct` means and how to display it.
