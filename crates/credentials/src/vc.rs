@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::error::CredentialError;
 use crate::json::write_str;
-use crate::jws::{Jwk, Signer};
+use crate::jws::{self, Jwk, Signer};
 use crate::sdjwt::{self, SdPlan, pointer};
 use crate::status::StatusRef;
 
@@ -102,9 +102,7 @@ pub fn issue_vc(spec: &VcSpec, signer: &dyn Signer, rng: &mut dyn RngCore) -> Re
         write_str(&mut prefix, &status.uri);
         prefix.extend_from_slice(b"}}");
     }
-    let mut header = Map::new();
-    header.insert("typ".into(), Value::String(VC_TYP.into()));
-    sdjwt::issue_with_prefix(header, &prefix, &[&spec.claims], &spec.sd, signer, rng)
+    sdjwt::issue_with_prefix(jws::Header::Typ(VC_TYP), &prefix, &[&spec.claims], &spec.sd, signer, rng)
 }
 
 fn write_int(out: &mut Vec<u8>, name: &str, n: i64) {
@@ -167,4 +165,64 @@ pub struct ClaimDisplay {
     pub label: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jws::SoftwareEs256Key;
+    use rand::SeedableRng;
+    use serde_json::json;
+
+    /// `issue_vc` writes the registered claims and header as text; they must be exactly the bytes
+    /// the generic path gives for them as maps (everything but the randomised ES256 signature).
+    #[test]
+    fn written_registered_claims_equal_the_generic_map_path() {
+        let key = SoftwareEs256Key::generate().unwrap();
+        let holder = SoftwareEs256Key::generate().unwrap();
+        let claims = json!({"given_name": "Zoë \"Q\"", "competences": [{"s": "Fire"}, {"s": "IG"}], "n": 1})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let mut cnf = holder.public_jwk();
+        cnf.use_ = Some("sig".into());
+        let spec = VcSpec {
+            iss: "https://iss.example/a\\b".into(),
+            vct: "https://vct.example/x".into(),
+            iat: -5,
+            nbf: Some(1_700_000_000),
+            exp: Some(1_800_000_000),
+            cnf: Some(cnf.clone()),
+            status: Some(StatusRef { idx: u64::MAX, uri: "https://s.example/1".into() }),
+            sd: SdPlan::all_members(&claims, 3),
+            claims,
+        };
+        let mut registered = Map::new();
+        registered.insert("iss".into(), json!(spec.iss));
+        registered.insert("vct".into(), json!(spec.vct));
+        registered.insert("iat".into(), json!(spec.iat));
+        registered.insert("nbf".into(), json!(spec.nbf));
+        registered.insert("exp".into(), json!(spec.exp));
+        registered.insert("cnf".into(), json!({ "jwk": cnf.bare() }));
+        registered.insert("status".into(), spec.status.as_ref().unwrap().to_claim());
+        let mut header = Map::new();
+        header.insert("typ".into(), json!(VC_TYP));
+        let unsigned = |s: String| {
+            let (jwt, tail) = s.split_once('~').unwrap();
+            format!("{}~{tail}", jwt.rsplit_once('.').unwrap().0)
+        };
+        let fast = issue_vc(&spec, &key, &mut rand::rngs::StdRng::seed_from_u64(3)).unwrap();
+        let generic = sdjwt::issue(
+            header,
+            &[&registered, &spec.claims],
+            &spec.sd,
+            &key,
+            &mut rand::rngs::StdRng::seed_from_u64(3),
+        )
+        .unwrap();
+        let header_text = crate::b64::decode(fast.split('.').next().unwrap()).unwrap();
+        let expected = json!({"alg": "ES256", "typ": VC_TYP, "kid": key.kid()});
+        assert_eq!(header_text, serde_json::to_vec(&expected).unwrap());
+        assert_eq!(unsigned(fast), unsigned(generic));
+    }
 }

@@ -98,13 +98,20 @@ pub fn sign_compact(
     payload: &[u8],
     signer: &dyn Signer,
 ) -> Result<String, CredentialError> {
-    into_string(sign_inner(header, payload, signer, true, 0)?)
+    into_string(sign_inner(Header::Map(&header), payload, signer, true, 0)?)
+}
+
+/// The caller's header members: a map, or just `typ` (no map to build on the issuing path).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Header<'a> {
+    Map(&'a Map<String, Value>),
+    Typ(&'a str),
 }
 
 /// As [`sign_compact`], returning the token's bytes (ASCII) with room for `extra` more bytes,
 /// for callers that append to it.
 pub(crate) fn sign_compact_bytes(
-    header: Map<String, Value>,
+    header: Header<'_>,
     payload: &[u8],
     signer: &dyn Signer,
     extra: usize,
@@ -123,11 +130,11 @@ pub fn sign_compact_without_kid(
     payload: &[u8],
     signer: &dyn Signer,
 ) -> Result<String, CredentialError> {
-    into_string(sign_inner(header, payload, signer, false, 0)?)
+    into_string(sign_inner(Header::Map(&header), payload, signer, false, 0)?)
 }
 
 fn sign_inner(
-    header: Map<String, Value>,
+    header: Header<'_>,
     payload: &[u8],
     signer: &dyn Signer,
     with_kid: bool,
@@ -139,7 +146,15 @@ fn sign_inner(
     let mut header_json = Vec::with_capacity(128);
     header_json.extend_from_slice(b"{\"alg\":");
     write_str(&mut header_json, signer.alg());
-    for (k, v) in &header {
+    let members: &mut dyn Iterator<Item = (&str, &Value)> = match header {
+        Header::Map(m) => &mut m.iter().map(|(k, v)| (k.as_str(), v)),
+        Header::Typ(_) => &mut std::iter::empty(),
+    };
+    if let Header::Typ(typ) = header {
+        header_json.extend_from_slice(b",\"typ\":");
+        write_str(&mut header_json, typ);
+    }
+    for (k, v) in members {
         if k != "alg" && k != "kid" {
             header_json.push(b',');
             write_str(&mut header_json, k);

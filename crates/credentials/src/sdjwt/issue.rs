@@ -143,6 +143,7 @@ pub(crate) fn conceal_with_prefix(
         decoys: plan.decoys,
         tail: Vec::with_capacity(4096),
         scratch: Vec::new(),
+        digest_lists: Vec::new(),
         rng,
     };
     let mut out = Vec::with_capacity(1024 + prefix.len());
@@ -195,6 +196,8 @@ struct Writer<'a> {
     tail: Vec<u8>,
     /// Spare buffers for disclosure JSON (one per nesting level in use), reused across disclosures.
     scratch: Vec<Vec<u8>>,
+    /// Spare `_sd` digest lists, likewise.
+    digest_lists: Vec<Vec<DigestText>>,
     rng: &'a mut dyn RngCore,
 }
 
@@ -241,7 +244,8 @@ impl Writer<'_> {
         out.push(b'{');
         out.extend_from_slice(prefix);
         let mut first = prefix.is_empty();
-        let mut digests = Vec::new();
+        let mut digests = self.digest_lists.pop().unwrap_or_default();
+        digests.clear();
         for (k, v) in members {
             let len = here.len();
             here.push('/');
@@ -273,6 +277,7 @@ impl Writer<'_> {
             }
             out.push(b']');
         }
+        self.digest_lists.push(digests);
         out.push(b'}');
         Ok(())
     }

@@ -30,12 +30,12 @@ pub fn issue(
     signer: &dyn Signer,
     rng: &mut dyn RngCore,
 ) -> Result<String, CredentialError> {
-    issue_with_prefix(header, b"", claims, plan, signer, rng)
+    issue_with_prefix(jws::Header::Map(&header), b"", claims, plan, signer, rng)
 }
 
 /// As [`issue`], with `prefix` (already-written, never-disclosable JSON members) opening the payload.
 pub(crate) fn issue_with_prefix(
-    header: Map<String, Value>,
+    header: jws::Header<'_>,
     prefix: &[u8],
     claims: &[&Map<String, Value>],
     plan: &SdPlan,
