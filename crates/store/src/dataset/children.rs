@@ -11,7 +11,7 @@ use domain::checks::EmploymentCheck;
 use domain::cstf::Competence;
 use domain::immunisation::Immunisation;
 
-use super::{Dataset, PROVENANCE_COLUMNS, Record, provenance_from_row, provenance_of};
+use super::{BindStamp, Dataset, PROVENANCE_COLUMNS, Record, provenance_from_row, provenance_of};
 use crate::audit::Event;
 use crate::db;
 use crate::error::{Result, StoreError};
@@ -82,16 +82,8 @@ impl Dataset<'_> {
         );
         let mut tx = self.begin().await?;
         self.require_person(&mut tx, person_id).await?;
-        let mut q = sqlx::query(&sql)
-            .bind(self.org())
-            .bind(&id)
-            .bind(person_id)
-            .bind(db::to_doc(value)?)
-            .bind(&stamp.by)
-            .bind(&stamp.at)
-            .bind(stamp.source)
-            .bind(stamp.source_ods.clone())
-            .bind(&stamp.at);
+        let mut q =
+            sqlx::query(&sql).bind(self.org()).bind(&id).bind(person_id).bind(db::to_doc(value)?).bind_stamp(&stamp);
         for v in indexed {
             q = q.bind(v);
         }
@@ -143,15 +135,7 @@ impl Dataset<'_> {
             sets.join(", ")
         );
         let mut tx = self.begin().await?;
-        let mut q = sqlx::query(&sql)
-            .bind(self.org())
-            .bind(id)
-            .bind(db::to_doc(value)?)
-            .bind(&stamp.by)
-            .bind(&stamp.at)
-            .bind(stamp.source)
-            .bind(stamp.source_ods.clone())
-            .bind(&stamp.at);
+        let mut q = sqlx::query(&sql).bind(self.org()).bind(id).bind(db::to_doc(value)?).bind_stamp(&stamp);
         for v in value.index_values()? {
             q = q.bind(v);
         }

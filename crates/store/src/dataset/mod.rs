@@ -67,6 +67,29 @@ pub(crate) struct WriteStamp {
 
 pub(crate) const PROVENANCE_COLUMNS: &str = "recorded_by, recorded_at, source, source_ods";
 
+/// The SET list of an upsert that replaces a record's document and provenance.
+pub(crate) const UPSERT_DOC_SET: &str = "doc = excluded.doc, recorded_by = excluded.recorded_by, \
+    recorded_at = excluded.recorded_at, source = excluded.source, source_ods = excluded.source_ods, \
+    updated_at = excluded.updated_at";
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds a write's provenance in chain position.
+pub(crate) trait BindStamp<'q> {
+    /// Binds the provenance columns then `updated_at`, in the order [`PROVENANCE_COLUMNS`] lists them.
+    fn bind_stamp(self, stamp: &WriteStamp) -> Self;
+}
+
+impl<'q> BindStamp<'q> for AnyQuery<'q> {
+    fn bind_stamp(self, stamp: &WriteStamp) -> Self {
+        self.bind(stamp.by.clone())
+            .bind(stamp.at.clone())
+            .bind(stamp.source)
+            .bind(stamp.source_ods.clone())
+            .bind(stamp.at.clone())
+    }
+}
+
 impl<'s> Dataset<'s> {
     pub fn scope(&self) -> &OrgScope {
         self.scope

@@ -3,7 +3,7 @@
 use domain::immunisation::OhClearance;
 use sqlx::Row;
 
-use super::{Dataset, PROVENANCE_COLUMNS, Record, provenance_from_row, provenance_of};
+use super::{BindStamp, Dataset, PROVENANCE_COLUMNS, Record, UPSERT_DOC_SET, provenance_from_row, provenance_of};
 use crate::audit::Event;
 use crate::db;
 use crate::error::Result;
@@ -17,17 +17,12 @@ impl Dataset<'_> {
         sqlx::query(&format!(
             "INSERT INTO oh_clearances (org_id, person_id, doc, {PROVENANCE_COLUMNS}, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (org_id, person_id) DO UPDATE SET \
-             doc = excluded.doc, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, \
-             source = excluded.source, source_ods = excluded.source_ods, updated_at = excluded.updated_at"
+             {UPSERT_DOC_SET}"
         ))
         .bind(self.org())
         .bind(person_id)
         .bind(db::to_doc(clearance)?)
-        .bind(&stamp.by)
-        .bind(&stamp.at)
-        .bind(stamp.source)
-        .bind(stamp.source_ods.clone())
-        .bind(&stamp.at)
+        .bind_stamp(&stamp)
         .execute(&mut *tx)
         .await?;
         self.invalidate(&mut tx, person_id).await?;

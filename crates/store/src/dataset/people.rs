@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use domain::person::{NiNumber, Person};
 use sqlx::Row;
 
-use super::{Dataset, PROVENANCE_COLUMNS, Record, provenance_from_row, provenance_of};
+use super::{BindStamp, Dataset, PROVENANCE_COLUMNS, Record, provenance_from_row, provenance_of};
 use crate::audit::Event;
 use crate::db;
 use crate::error::{Result, StoreError};
@@ -52,11 +52,7 @@ impl Dataset<'_> {
         .bind(dob)
         .bind(family)
         .bind(db::to_doc(person)?)
-        .bind(&stamp.by)
-        .bind(&stamp.at)
-        .bind(stamp.source)
-        .bind(stamp.source_ods.clone())
-        .bind(&stamp.at)
+        .bind_stamp(&stamp)
         .execute(&mut *tx)
         .await?;
         self.audit(&mut tx, Event::person("person.create", &id)).await?;
@@ -128,11 +124,7 @@ impl Dataset<'_> {
         .bind(dob)
         .bind(family)
         .bind(db::to_doc(person)?)
-        .bind(&stamp.by)
-        .bind(&stamp.at)
-        .bind(stamp.source)
-        .bind(stamp.source_ods.clone())
-        .bind(&stamp.at)
+        .bind_stamp(&stamp)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {

@@ -4,7 +4,7 @@
 use domain::requirements::RoleRequirements;
 use sqlx::Row;
 
-use super::{Dataset, PROVENANCE_COLUMNS, Record, provenance_from_row, provenance_of};
+use super::{BindStamp, Dataset, PROVENANCE_COLUMNS, Record, UPSERT_DOC_SET, provenance_from_row, provenance_of};
 use crate::audit::Event;
 use crate::db;
 use crate::error::{Result, StoreError};
@@ -29,17 +29,12 @@ impl Dataset<'_> {
         sqlx::query(&format!(
             "INSERT INTO role_requirements (org_id, role, doc, {PROVENANCE_COLUMNS}, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (org_id, role) DO UPDATE SET \
-             doc = excluded.doc, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, \
-             source = excluded.source, source_ods = excluded.source_ods, updated_at = excluded.updated_at"
+             {UPSERT_DOC_SET}"
         ))
         .bind(self.org())
         .bind(role)
         .bind(db::to_doc(requirements)?)
-        .bind(&stamp.by)
-        .bind(&stamp.at)
-        .bind(stamp.source)
-        .bind(stamp.source_ods.clone())
-        .bind(&stamp.at)
+        .bind_stamp(&stamp)
         .execute(&mut *tx)
         .await?;
         self.invalidate_all(&mut tx).await?;
