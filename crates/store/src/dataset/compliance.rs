@@ -62,16 +62,26 @@ impl Dataset<'_> {
     /// Everything compliance needs about one person (audited as a read of that person).
     pub async fn person_record(&self, person_id: &str) -> Result<Record<PersonRecord>> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query(&format!("{RECORD_SELECT} WHERE p.org_id = $1 AND p.id = $2"))
-            .bind(self.org())
-            .bind(person_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let record = record_from_row(&row)?;
+        let record = self.load_record(&mut tx, person_id).await?;
         self.audit(&mut tx, Event::person("compliance.read", person_id)).await?;
         tx.commit().await?;
         Ok(record)
+    }
+
+    /// One person's compliance inputs inside the caller's transaction (not audited here); `NotFound`
+    /// unless the person is in this dataset.
+    pub(crate) async fn load_record(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        person_id: &str,
+    ) -> Result<Record<PersonRecord>> {
+        let row = sqlx::query(&format!("{RECORD_SELECT} WHERE p.org_id = $1 AND p.id = $2"))
+            .bind(self.org())
+            .bind(person_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        record_from_row(&row)
     }
 
     /// A page of the organisation's compliance inputs, ordered by person id (the cursor). Audited

@@ -62,16 +62,21 @@ fn applicable_roles(record: &PersonRecord, today: NaiveDate) -> Vec<&str> {
     roles
 }
 
-/// Evaluates a person against every applicable role and merges the results.
+/// Evaluates a person against every applicable role and merges the results; `None` when the person
+/// holds no applicable role (nothing to meet, and not counted in the organisation summary).
 pub(crate) fn evaluate_person(
     record: &PersonRecord,
     roles: &HashMap<String, RoleRequirements>,
     today: NaiveDate,
     due_within_days: u32,
-) -> PersonCompliance {
+) -> Option<PersonCompliance> {
     let catalogue = Catalogue::national();
+    let applicable = applicable_roles(record, today);
+    if applicable.is_empty() {
+        return None;
+    }
     let mut items: Vec<RequirementResult> = vec![];
-    for role in applicable_roles(record, today) {
+    for role in applicable {
         let Some(requirements) = roles.get(role) else {
             items.push(RequirementResult {
                 requirement: format!("role:{role}").into(),
@@ -91,7 +96,12 @@ pub(crate) fn evaluate_person(
         }
     }
     let overall = items.iter().map(|i| i.status).max().unwrap_or(ComplianceStatus::Met);
-    PersonCompliance { overall, items }
+    Some(PersonCompliance { overall, items })
+}
+
+/// The answer for one person: their evaluation, or `met` with nothing to meet.
+fn or_nothing_to_meet(result: Option<PersonCompliance>) -> PersonCompliance {
+    result.unwrap_or(PersonCompliance { overall: ComplianceStatus::Met, items: vec![] })
 }
 
 /// The first date on which the result could change with time alone (recompute on or after it).
@@ -255,8 +265,9 @@ impl Dataset<'_> {
         let mut results = vec![];
         for row in q.fetch_all(&mut *conn).await? {
             let record = record_from_row(&row)?;
-            let applicable = !applicable_roles(&record.value, today).is_empty();
-            results.push((record.id, evaluate_person(&record.value, &roles, today, due_within_days), applicable));
+            let result = evaluate_person(&record.value, &roles, today, due_within_days);
+            let applicable = result.is_some();
+            results.push((record.id, or_nothing_to_meet(result), applicable));
         }
         self.store_results(&mut *conn, &results, today, due_within_days).await
     }
@@ -269,16 +280,11 @@ impl Dataset<'_> {
         due_within_days: u32,
     ) -> Result<PersonCompliance> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query(&format!("{RECORD_SELECT} WHERE p.org_id = $1 AND p.id = $2"))
-            .bind(self.org())
-            .bind(person_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let record = record_from_row(&row)?;
+        let record = self.load_record(&mut tx, person_id).await?;
         let roles = self.roles_map(&mut tx).await?;
-        let result = evaluate_person(&record.value, &roles, today, due_within_days);
-        let applicable = !applicable_roles(&record.value, today).is_empty();
+        let evaluated = evaluate_person(&record.value, &roles, today, due_within_days);
+        let applicable = evaluated.is_some();
+        let result = or_nothing_to_meet(evaluated);
         self.store_results(&mut tx, &[(person_id.to_owned(), result.clone(), applicable)], today, due_within_days)
             .await?;
         self.audit(&mut tx, Event::person("compliance.read", person_id)).await?;
