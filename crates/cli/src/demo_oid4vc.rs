@@ -6,9 +6,8 @@
 
 use chrono::Utc;
 use credentials::oid4vc::vci::{WELL_KNOWN_CREDENTIAL_ISSUER, well_known_url};
-use domain::cstf::Catalogue;
 use domain::org::OdsCode;
-use domain::passport::{self, PassportInput, PassportPolicy, PassportType, Sourced};
+use domain::passport::PassportType;
 use server::AppState;
 use server::oid4vp;
 use store::Page;
@@ -25,10 +24,6 @@ pub struct Walkthrough {
     pub role_code: String,
     pub request_id: String,
     pub request_link: String,
-}
-
-fn sourced<T: Clone>(items: &[T]) -> Vec<Sourced<T>> {
-    items.iter().enumerate().map(|(i, v)| Sourced { id: i.to_string(), value: v.clone() }).collect()
 }
 
 /// Builds an offer and a request in the running demo world; `None` when no worker of the first
@@ -53,22 +48,7 @@ pub async fn prepare(
         };
         let Ok(role) = dataset.get_role_requirements(&role_code).await else { continue };
         let types = oid4vp::passport_types(&role.value);
-        let (checks, competences) = (sourced(&record.checks), sourced(&record.competences));
-        let (immunisations, assignments) = (sourced(&record.immunisations), sourced(&record.assignments));
-        let oh = record.oh_clearance.clone().map(|v| Sourced { id: "oh".into(), value: v });
-        let input = PassportInput {
-            person: Some(&record.person),
-            employer_ods: issuer_ods,
-            employer_name: &org.name,
-            checks: &checks,
-            competences: &competences,
-            immunisations: &immunisations,
-            assignments: &assignments,
-            oh_clearance: oh.as_ref(),
-        };
-        let catalogue = Catalogue::national();
-        let policy = PassportPolicy::default();
-        if types.is_empty() || !types.iter().all(|t| passport::map(*t, &input, &catalogue, &policy, today).is_ok()) {
+        if !server::issuer::issuable(&record, issuer_ods, &org.name, &types, today) {
             continue;
         }
         let compliance = dataset.person_compliance(&person.id, today, state.due_within_days).await?;

@@ -113,6 +113,36 @@ fn sourced<T: Clone>(records: &[Record<T>]) -> Vec<Sourced<T>> {
     records.iter().map(|r| Sourced { id: r.id.clone(), value: r.value.clone() }).collect()
 }
 
+/// Whether every one of `kinds` could be issued from `record` on `today` by the same mapping [`issue`]
+/// signs with, for tools that pick a worker to offer credentials to (the demo). Records carry no
+/// store ids here; the mapping only needs them to be distinct.
+pub fn issuable(
+    record: &domain::compliance::PersonRecord,
+    employer_ods: &str,
+    employer_name: &str,
+    kinds: &[PassportType],
+    today: chrono::NaiveDate,
+) -> bool {
+    fn by_position<T: Clone>(items: &[T]) -> Vec<Sourced<T>> {
+        items.iter().enumerate().map(|(i, v)| Sourced { id: i.to_string(), value: v.clone() }).collect()
+    }
+    let (checks, competences) = (by_position(&record.checks), by_position(&record.competences));
+    let (immunisations, assignments) = (by_position(&record.immunisations), by_position(&record.assignments));
+    let oh = record.oh_clearance.clone().map(|value| Sourced { id: "oh".into(), value });
+    let input = PassportInput {
+        person: Some(&record.person),
+        employer_ods,
+        employer_name,
+        checks: &checks,
+        competences: &competences,
+        immunisations: &immunisations,
+        assignments: &assignments,
+        oh_clearance: oh.as_ref(),
+    };
+    let (catalogue, policy) = (Catalogue::national(), PassportPolicy::default());
+    !kinds.is_empty() && kinds.iter().all(|kind| passport::map(*kind, &input, &catalogue, &policy, today).is_ok())
+}
+
 /// Issues a `kind` credential to a person of the caller's dataset, bound to `holder`.
 pub async fn issue(
     state: &AppState,
