@@ -5,25 +5,40 @@
 //! with a DBS check, fire safety and hepatitis B, the three credentials issued to a holder key,
 //! a role needing all three, `--requests` presentation requests created and their request
 //! objects fetched, and one `vp_token` form body built per request (three presentations, each
-//! with its KB-JWT for that request's nonce). Timed: `--concurrency` clients posting the bodies
-//! to the response endpoint; each answer must be 200 and every result must then read ready.
-//! The server runs in this process on the same cores as the clients, so the figures are a floor.
+//! with its KB-JWT for that request's nonce), on a few concurrent tasks. Timed: the bodies posted
+//! to the response endpoint by `--concurrency` connections; each answer must be 2xx and every
+//! result must then read ready.
+//!
+//! The load comes from `wrk` in its own process (`--load wrk`, the default when wrk is on PATH;
+//! `bench_vp/wrk.rs`), so the CPU per presentation is the server's alone. `--load internal`
+//! posts with reqwest inside the server's process instead (the fallback: clients and server share
+//! the process and its figures).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod internal;
+mod prepare;
+mod wrk;
+
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use credentials::jws::{Signer, SoftwareEs256Key};
-use credentials::oid4vc::matching::{self, HeldCredential};
-use credentials::oid4vc::vp::{AuthorizationResponse, ReceivedRequestObject, RequestLink, VpToken};
-use credentials::sdjwt::KeyBinding;
+use credentials::oid4vc::matching::HeldCredential;
 use domain::org::{NewOrganisation, OdsCode, OrgKind};
 use domain::passport::PassportType;
+use serde::Serialize;
 use serde_json::{Value, json};
 use server::AppState;
 use store::{OrgScope, RegistryScope, Store};
+
+/// Where the load comes from.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Load {
+    /// wrk (`apt-get install -y wrk`) in a separate process.
+    Wrk,
+    /// reqwest clients inside the server's process.
+    Internal,
+}
 
 /// Arguments of `passport bench-vp`.
 #[derive(Args, Debug, Clone)]
@@ -31,9 +46,18 @@ pub struct BenchVpArgs {
     /// Presentations to post (each answers its own request).
     #[arg(long, default_value_t = 5000)]
     pub requests: usize,
-    /// Concurrent HTTP clients.
+    /// Concurrent HTTP connections (wrk's -c, or reqwest clients).
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
+    /// Load generator (default: wrk when it is on PATH, else internal).
+    #[arg(long, value_enum)]
+    pub load: Option<Load>,
+    /// wrk threads (-t); the server keeps the other cores.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Print the figures as one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
     /// Database: a fresh SQLite file in a temporary directory unless a postgres:// URL of an
     /// empty database is given.
     #[arg(long)]
@@ -87,21 +111,81 @@ async fn world(store: &Store) -> Result<(OrgScope, OrgScope, String)> {
     Ok((a, b, person.id))
 }
 
-/// CPU time of this process so far (user + system), from /proc/self/stat (clock ticks of 10 ms).
-fn cpu_time() -> Option<Duration> {
+/// CPU time so far (user + system) of this process and of its reaped children, from
+/// /proc/self/stat (clock ticks of 10 ms).
+fn cpu_times() -> Option<(Duration, Duration)> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(Duration::from_millis(ticks * 10))
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    let own = ticks(11)? + ticks(12)?;
+    let children = ticks(13)? + ticks(14)?;
+    Some((Duration::from_millis(own * 10), Duration::from_millis(children * 10)))
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
+/// Latency of the timed posts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Latencies {
+    pub p50: Duration,
+    /// wrk reports it; the internal driver does not.
+    pub p75: Option<Duration>,
+    pub p90: Duration,
+    pub p99: Duration,
+    pub max: Duration,
+}
+
+/// What one timed run measured, from either driver.
+pub struct Timed {
+    wall: Duration,
+    rate: f64,
+    latencies: Latencies,
+    server_cpu: Option<Duration>,
+    load_cpu: Option<Duration>,
+}
+
+/// The figures, as `--json` prints them.
+#[derive(Debug, Serialize)]
+struct Figures {
+    load: &'static str,
+    backend: String,
+    presentations: usize,
+    body_bytes_average: usize,
+    concurrency: usize,
+    wrk_threads: Option<usize>,
+    pool_connections: Option<u32>,
+    cores: usize,
+    prepare_seconds: f64,
+    wall_seconds: f64,
+    presentations_per_second: f64,
+    latency_p50_ms: f64,
+    latency_p75_ms: Option<f64>,
+    latency_p90_ms: f64,
+    latency_p99_ms: f64,
+    latency_max_ms: f64,
+    /// This process's CPU per presentation: the server's alone with wrk, server and clients with
+    /// the internal load.
+    process_cpu_ms_per_presentation: Option<f64>,
+    process_cpu_percent_of_one_core: Option<f64>,
+    /// wrk's own CPU (None for the internal load, whose CPU is in the process figure).
+    load_cpu_ms_per_presentation: Option<f64>,
+    results_ready: usize,
 }
 
 pub async fn run(args: BenchVpArgs) -> Result<()> {
-    ensure!(args.requests > 0 && args.concurrency > 0, "--requests and --concurrency must be positive");
+    ensure!(
+        args.requests > 0 && args.concurrency > 0 && args.threads > 0,
+        "--requests, --concurrency and --threads must be positive"
+    );
+    let load = match args.load {
+        Some(Load::Wrk) if !wrk::available() => bail!("wrk is not on PATH (install it: apt-get install -y wrk)"),
+        Some(load) => load,
+        None if wrk::available() => Load::Wrk,
+        None => {
+            eprintln!("bench-vp: wrk not found on PATH, so the load is internal (install wrk: apt-get install -y wrk)");
+            Load::Internal
+        }
+    };
+    // wrk needs a connection per thread, and each thread at least one body.
+    let threads = args.threads.min(args.concurrency).min(args.requests);
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
     let file = std::env::temp_dir().join(format!("passport-bench-vp-{}-{stamp}.db", std::process::id()));
     let url = args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", file.display()));
@@ -127,73 +211,35 @@ pub async fn run(args: BenchVpArgs) -> Result<()> {
         held.push(HeldCredential::parse(&raw).map_err(|e| anyhow::anyhow!("{e}"))?);
     }
 
-    eprintln!("preparing {} presentation requests and answers …", args.requests);
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
-    let now = chrono::Utc::now().timestamp();
-    let mut ids = Vec::with_capacity(args.requests);
-    let mut bodies = Vec::with_capacity(args.requests);
-    let mut response_uri = String::new();
-    for _ in 0..args.requests {
-        let created =
-            server::oid4vp::create_request(&state, &b, "BENCH").await.map_err(|e| anyhow::anyhow!("request: {e}"))?;
-        let link = RequestLink::parse(&created.link).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let object = client.get(&link.request_uri).send().await?.error_for_status()?.text().await?;
-        let request = ReceivedRequestObject::parse(&object).map_err(|e| anyhow::anyhow!("{e}"))?.request;
-        let query = request.dcql_query.as_ref().context("no DCQL query")?;
-        let selection = matching::select(query, &held).map_err(|u| anyhow::anyhow!("unmatched {:?}", u.missing))?;
-        let mut vp_token = VpToken::new();
-        for (query_id, picks) in &selection.picks {
-            for pick in picks {
-                let h = &held[pick.held];
-                let indices = matching::disclosure_indices(&h.sd, &pick.pointers)?;
-                let kb = KeyBinding { signer: &holder, nonce: &request.nonce, aud: &request.client_id, iat: now };
-                let shown = matching::present(h, &indices, Some(&kb))?;
-                vp_token.entry(query_id.clone()).or_default().push(Value::String(shown));
-            }
-        }
-        response_uri = request.response_uri.clone().context("no response_uri")?;
-        bodies.push(AuthorizationResponse::VpToken { vp_token, state: request.state.clone() }.to_form());
-        ids.push(created.id);
-    }
+    eprintln!("bench-vp: preparing {} presentation requests and answers …", args.requests);
+    let preparing = Instant::now();
+    let prepare::Prepared { ids, bodies, response_uri } =
+        prepare::prepare(&state, &b, held, holder, args.requests).await?;
+    let prepare_seconds = preparing.elapsed().as_secs_f64();
     let average_body = bodies.iter().map(String::len).sum::<usize>() / bodies.len();
 
-    eprintln!("posting with {} clients …", args.concurrency);
-    let bodies = Arc::new(bodies);
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let cpu_before = cpu_time();
-    let mut workers = Vec::new();
-    for _ in 0..args.concurrency {
-        let (client, bodies, next, uri) = (client.clone(), bodies.clone(), next.clone(), response_uri.clone());
-        workers.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(body) = bodies.get(i) else { break };
-                let t = Instant::now();
-                let resp = client
-                    .post(&uri)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(body.clone())
-                    .send()
-                    .await?;
-                let status = resp.status();
-                let text = resp.text().await?;
-                latencies.push(t.elapsed());
-                if !status.is_success() {
-                    bail!("answer {i}: HTTP {status}: {text}");
-                }
+    let timed = match load {
+        Load::Wrk => {
+            eprintln!("bench-vp: posting with wrk, {threads} thread(s) and {} connections …", args.concurrency);
+            if !args.concurrency.is_multiple_of(threads) {
+                eprintln!("bench-vp: wrk opens {} connections per thread", args.concurrency / threads);
             }
-            Ok::<_, anyhow::Error>(latencies)
-        }));
-    }
-    let mut latencies = Vec::with_capacity(args.requests);
-    for w in workers {
-        latencies.extend(w.await??);
-    }
-    let elapsed = started.elapsed();
-    let cpu = cpu_time().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
-    latencies.sort();
+            let concurrency = args.concurrency;
+            let outcome =
+                tokio::task::spawn_blocking(move || wrk::run(&bodies, &response_uri, threads, concurrency)).await??;
+            Timed {
+                wall: outcome.duration,
+                rate: outcome.requests_per_second,
+                latencies: outcome.latencies,
+                server_cpu: outcome.server_cpu,
+                load_cpu: outcome.wrk_cpu,
+            }
+        }
+        Load::Internal => {
+            eprintln!("bench-vp: posting with {} in-process clients …", args.concurrency);
+            internal::post(bodies, &response_uri, args.concurrency).await?
+        }
+    };
 
     let dataset = store.dataset(&b);
     let mut ready = 0;
@@ -212,32 +258,66 @@ pub async fn run(args: BenchVpArgs) -> Result<()> {
         }
     }
 
-    let rate = args.requests as f64 / elapsed.as_secs_f64();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("OpenID4VP direct_post → stored result, loopback HTTP ({:?})", store.backend());
-    println!("  presentations       {} (3 credentials each, body ~{} bytes)", args.requests, average_body);
-    println!(
-        "  concurrency         {} (pool: {})",
-        args.concurrency,
-        args.connections.map_or("default".into(), |c| c.to_string())
-    );
-    println!("  wall time           {:.2} s", elapsed.as_secs_f64());
-    println!("  throughput          {rate:.0} presentations/s   (goal ≥ 5000/s)");
+    // Figures to a thousandth (of a millisecond, a percent), so the JSON reads cleanly.
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    let ms = |d: Duration| round(d.as_secs_f64() * 1000.0);
+    let per = |cpu: Option<Duration>| cpu.map(|c| round(c.as_secs_f64() * 1000.0 / args.requests as f64));
+    let l = timed.latencies;
+    let figures = Figures {
+        load: if load == Load::Wrk { "wrk" } else { "internal" },
+        backend: format!("{:?}", store.backend()),
+        presentations: args.requests,
+        body_bytes_average: average_body,
+        concurrency: args.concurrency,
+        wrk_threads: (load == Load::Wrk).then_some(threads),
+        pool_connections: args.connections,
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        prepare_seconds: round(prepare_seconds),
+        wall_seconds: round(timed.wall.as_secs_f64()),
+        presentations_per_second: round(timed.rate),
+        latency_p50_ms: ms(l.p50),
+        latency_p75_ms: l.p75.map(ms),
+        latency_p90_ms: ms(l.p90),
+        latency_p99_ms: ms(l.p99),
+        latency_max_ms: ms(l.max),
+        process_cpu_ms_per_presentation: per(timed.server_cpu),
+        process_cpu_percent_of_one_core: timed
+            .server_cpu
+            .map(|c| round(100.0 * c.as_secs_f64() / timed.wall.as_secs_f64())),
+        load_cpu_ms_per_presentation: per(timed.load_cpu),
+        results_ready: ready,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&figures)?);
+    } else {
+        print_table(&figures);
+    }
+    Ok(())
+}
+
+fn print_table(f: &Figures) {
+    let load = match f.wrk_threads {
+        Some(t) => format!("wrk, separate process, {t} thread(s)"),
+        None => "internal: reqwest in the server's process".to_owned(),
+    };
+    println!("OpenID4VP direct_post → stored result, loopback HTTP ({})", f.backend);
+    println!("  presentations       {} (3 credentials each, body ~{} bytes)", f.presentations, f.body_bytes_average);
+    println!("  load                {load}");
+    let pool = f.pool_connections.map_or("default".into(), |c| c.to_string());
+    println!("  concurrency         {} connections (pool: {pool})", f.concurrency);
+    println!("  prepared in         {:.1} s (not timed)", f.prepare_seconds);
+    println!("  wall time           {:.2} s", f.wall_seconds);
+    println!("  throughput          {:.0} presentations/s   (goal ≥ 5000/s)", f.presentations_per_second);
     println!(
         "  latency p50 / p90 / p99 / max   {:.2} / {:.2} / {:.2} / {:.2} ms   (goal p99 ≤ 20 ms)",
-        ms(percentile(&latencies, 0.50)),
-        ms(percentile(&latencies, 0.90)),
-        ms(percentile(&latencies, 0.99)),
-        ms(latencies[latencies.len() - 1])
+        f.latency_p50_ms, f.latency_p90_ms, f.latency_p99_ms, f.latency_max_ms
     );
-    if let Some(cpu) = cpu {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        println!(
-            "  CPU (server + clients)  {:.0}% of one core, {cores} cores; {:.2} ms CPU per presentation",
-            100.0 * cpu.as_secs_f64() / elapsed.as_secs_f64(),
-            ms(cpu) / args.requests as f64
-        );
+    let who = if f.wrk_threads.is_some() { "CPU (server)" } else { "CPU (server + clients)" };
+    if let (Some(per), Some(pct)) = (f.process_cpu_ms_per_presentation, f.process_cpu_percent_of_one_core) {
+        println!("  {who:<19} {pct:.0}% of one core, {} cores; {per:.2} ms CPU per presentation", f.cores);
     }
-    println!("  results read ready  {ready}/{}", ids.len());
-    Ok(())
+    if let Some(per) = f.load_cpu_ms_per_presentation {
+        println!("  CPU (wrk)           {per:.2} ms CPU per presentation (its own process)");
+    }
+    println!("  results read ready  {}/{}", f.results_ready, f.presentations);
 }
