@@ -124,6 +124,14 @@ impl StatusList {
         Some((byte >> (bit % 8)) & mask)
     }
 
+    /// The raw value at a credential's `idx`, as a verifier needs it: past the end is an error.
+    pub fn status_at(&self, idx: u64) -> Result<u8, VerifyError> {
+        usize::try_from(idx)
+            .ok()
+            .and_then(|i| self.get(i))
+            .ok_or_else(|| VerifyError::StatusIndexOutOfRange(format!("index {idx} of {}", self.len())))
+    }
+
     /// Sets the raw value at `idx`.
     pub fn set(&mut self, idx: usize, value: u8) -> Result<(), CredentialError> {
         let mask = ((1u16 << self.bits) - 1) as u8;
@@ -268,11 +276,7 @@ pub struct InMemoryStatus {
 
 impl StatusSource for InMemoryStatus {
     fn status(&self, uri: &str, idx: u64) -> Result<u8, VerifyError> {
-        let list = self.lists.get(uri).ok_or_else(|| VerifyError::StatusUnavailable("no list for that uri".into()))?;
-        usize::try_from(idx)
-            .ok()
-            .and_then(|i| list.get(i))
-            .ok_or_else(|| VerifyError::StatusIndexOutOfRange(format!("index {idx} of {}", list.len())))
+        self.lists.get(uri).ok_or_else(|| VerifyError::StatusUnavailable("no list for that uri".into()))?.status_at(idx)
     }
 }
 

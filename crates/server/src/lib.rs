@@ -39,6 +39,8 @@ pub struct AppState {
     pub issuer_cache: Arc<issuer::IssuerCache>,
     /// Organisations by ODS code for the OpenID4VC endpoints.
     pub oid4vc_orgs: Arc<oid4vci::OrgCache>,
+    /// The verifier's open requests, status lists and answer queue.
+    pub verifier: Arc<oid4vp::VerifierState>,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             public_url: None,
             issuer_cache: Default::default(),
             oid4vc_orgs: Default::default(),
+            verifier: Default::default(),
         }
     }
 

@@ -25,6 +25,7 @@ mod scope;
 pub mod testing;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::AnyPool;
 
@@ -35,7 +36,8 @@ pub use dataset::{
     IssuedCredential, PersonRef, PersonSources, Record, STATUS_LIST_SIZE, TransferMatch, oh_source_id,
 };
 pub use dataset::{
-    NewOffer, NewPresentationRequest, PresentationRecord, Redemption, StoredOffer, pin_hash, secret_hash,
+    NewOffer, NewPresentationRequest, PresentationAnswer, PresentationRecord, Redemption, StoredOffer, pin_hash,
+    secret_hash,
 };
 pub use db::{Backend, SQLITE_FILE_SUFFIXES, StoreOptions};
 pub use error::{Result, StoreError};
@@ -50,6 +52,8 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     options: Arc<StoreOptions>,
+    /// Bumped after every commit that changed a credential's status (see [`Store::status_generation`]).
+    status_generation: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -63,7 +67,7 @@ impl Store {
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Store> {
         let (pool, backend) = db::open(url, &options).await?;
         tracing::info!(?backend, "store connected and migrated");
-        Ok(Store { pool, backend, options: Arc::new(options) })
+        Ok(Store { pool, backend, options: Arc::new(options), status_generation: Arc::default() })
     }
 
     pub fn backend(&self) -> Backend {
@@ -94,6 +98,20 @@ impl Store {
     /// purpose. Queries through it bypass tenancy and audit.
     pub fn raw_pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// A counter this process's store handles bump after committing any change of a credential's
+    /// status (revocation, suspension, reinstatement, automatic revocation by a record change). A
+    /// cache of status lists read at generation `g` is current while this still says `g`; changes
+    /// committed by another process (a CLI run, another server) are not counted, so such a cache
+    /// must also age out.
+    pub fn status_generation(&self) -> u64 {
+        self.status_generation.load(Ordering::Acquire)
+    }
+
+    /// Called after a commit that may have changed credential statuses.
+    pub(crate) fn status_changed(&self) {
+        self.status_generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Closes all connections.

@@ -383,3 +383,52 @@ async fn a_replayed_vp_token_is_refused_and_records_nothing() {
     })
     .await;
 }
+
+/// The verifier keeps status lists in memory between answers; an automatic revocation (the DBS
+/// check behind the credential deleted) must still be seen by the very next answer.
+#[tokio::test]
+async fn an_automatic_revocation_is_seen_by_the_next_answer() {
+    each_backend(|app| async move {
+        let a = app.organisation("RJ1", "Organisation A").await;
+        let b = app.organisation("RRK", "Organisation B").await;
+        let pid = worker(&app, &a.admin_token).await;
+        let holder = SoftwareEs256Key::generate().unwrap();
+        let mut held = Vec::new();
+        for kind in ["criminal_record", "training", "occupational_health"] {
+            let body = json!({"type": kind, "holder_jwk": holder.public_jwk().bare()});
+            let (status, issued) = app.post(&a.admin_token, &format!("/api/v1/people/{pid}/credentials"), &body).await;
+            assert_eq!(status, 201, "{issued}");
+            held.push(HeldCredential::parse(issued["credential"].as_str().unwrap()).unwrap());
+        }
+        let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/BANK-RN", &b_role()).await;
+        assert_eq!(status, 200);
+        let answered = |id: String| {
+            let app = &app;
+            let token = b.admin_token.clone();
+            async move { app.get(&token, &format!("/api/v1/presentation-requests/{id}")).await.1 }
+        };
+        // Twice ready: the second answer is checked against the list held in memory.
+        for _ in 0..2 {
+            let (id, link) = request(&app, &b.admin_token).await;
+            let (path, body) = answer(&app, &link, &held, &holder).await;
+            assert_eq!(form(&app, &path, body).await.0, 200);
+            assert_eq!(answered(id).await["result"]["ready"], true);
+        }
+        let (_, checks) = app.get(&a.admin_token, &format!("/api/v1/people/{pid}/checks")).await;
+        let check = checks["items"].as_array().or(checks.as_array()).unwrap()[0]["id"].as_str().unwrap().to_owned();
+        let (status, _) = app.delete(&a.admin_token, &format!("/api/v1/people/{pid}/checks/{check}")).await;
+        assert_eq!(status, 204);
+        let (id, link) = request(&app, &b.admin_token).await;
+        let (path, body) = answer(&app, &link, &held, &holder).await;
+        assert_eq!(form(&app, &path, body).await.0, 200);
+        let result = answered(id).await;
+        assert_eq!(result["result"]["ready"], false, "{result}");
+        let dbs = result["result"]["requirements"].as_array().unwrap().iter().find(|r| r["met"] == false).cloned();
+        assert_eq!(
+            dbs.as_ref().map(|r| (&r["requirement"], &r["reason"])),
+            Some((&json!("check:criminal_record"), &json!("revoked")))
+        );
+        app
+    })
+    .await;
+}

@@ -146,6 +146,7 @@ impl Dataset<'_> {
         let action = format!("{}.update", T::NOUN);
         self.audit(&mut tx, Event::person(&action, &person_id)).await?;
         tx.commit().await?;
+        self.store.status_changed();
         Ok(Record {
             id: id.to_owned(),
             person_id: Some(person_id),
@@ -165,6 +166,7 @@ impl Dataset<'_> {
         let action = format!("{}.delete", T::NOUN);
         self.audit(&mut tx, Event::person(&action, &person_id)).await?;
         tx.commit().await?;
+        self.store.status_changed();
         Ok(())
     }
 

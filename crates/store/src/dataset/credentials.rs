@@ -375,6 +375,7 @@ impl Dataset<'_> {
         let mut updated = self.credential_in(&mut tx, id).await?;
         updated.sources = self.sources_of(&mut tx, id).await?;
         tx.commit().await?;
+        self.store.status_changed();
         Ok(updated)
     }
 

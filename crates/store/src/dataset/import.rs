@@ -313,6 +313,7 @@ impl Dataset<'_> {
             .await?;
         }
         tx.commit().await?;
+        self.store.status_changed();
         Ok(report)
     }
 

@@ -36,7 +36,7 @@ pub use credentials::{
 };
 pub use import::{Checkpoint, ImportBatch, ImportRecord, ImportReport, PersonRef};
 pub use offers::{NewOffer, Redemption, StoredOffer, pin_hash, secret_hash};
-pub use presentations::{NewPresentationRequest, PresentationRecord};
+pub use presentations::{NewPresentationRequest, PresentationAnswer, PresentationRecord};
 pub use transfer::TransferMatch;
 
 /// A stored value with its store id and provenance.

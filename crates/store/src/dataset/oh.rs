@@ -29,6 +29,7 @@ impl Dataset<'_> {
         self.revoke_derived(&mut tx, &super::oh_source_id(person_id), "a record it rests on was replaced").await?;
         self.audit(&mut tx, Event::person("oh_clearance.set", person_id)).await?;
         tx.commit().await?;
+        self.store.status_changed();
         Ok(Record {
             id: person_id.to_owned(),
             person_id: Some(person_id.to_owned()),

@@ -133,6 +133,7 @@ impl Dataset<'_> {
         self.invalidate(&mut tx, id).await?;
         self.audit(&mut tx, Event::person("person.update", id)).await?;
         tx.commit().await?;
+        self.store.status_changed();
         Ok(Record { id: id.to_owned(), person_id: None, value: person.clone(), provenance: provenance_of(&stamp) })
     }
 

@@ -2,6 +2,10 @@
 //! as served, found by its `state`, and once answered the ready-to-work result. Both are JSON
 //! documents the server builds; the store keeps them, answers each request once, and refuses a
 //! `vp_token` it has recorded before (by digest).
+//!
+//! Answers are recorded in groups ([`Store::record_presentation_answers`]): the response endpoint
+//! queues them and one transaction records whatever has queued, so a busy verifier pays a handful
+//! of statements per group rather than seven per answer.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -9,9 +13,10 @@ use sqlx::Row;
 
 use super::Dataset;
 use super::offers::secret_hash;
-use crate::audit::Event;
+use crate::audit::{self, Event};
 use crate::db;
 use crate::error::{Result, StoreError};
+use crate::{OrgScope, Store};
 
 /// A request to store.
 #[derive(Debug, Clone)]
@@ -120,41 +125,169 @@ impl Dataset<'_> {
     /// on `state` when the request was answered already, on `vp_token` when that token was
     /// recorded before; nothing is written then.
     pub async fn record_presentation_result(&self, id: &str, vp_token: &str, result_doc: &str) -> Result<()> {
+        let answer = PresentationAnswer {
+            scope: self.scope.clone(),
+            request_id: id.to_owned(),
+            vp_hash: secret_hash(vp_token),
+            result_doc: result_doc.to_owned(),
+        };
+        self.store.record_presentation_answers(std::slice::from_ref(&answer)).await.pop().unwrap_or(Ok(()))
+    }
+}
+
+/// An answer to record: the request it answers (in `scope`'s organisation), the digest of what
+/// was posted ([`secret_hash`] of the `vp_token`) and the result document.
+#[derive(Debug, Clone)]
+pub struct PresentationAnswer {
+    pub scope: OrgScope,
+    pub request_id: String,
+    pub vp_hash: String,
+    pub result_doc: String,
+}
+
+fn token_seen() -> StoreError {
+    StoreError::Conflict { field: "vp_token".into(), problem: "was presented before".into() }
+}
+
+fn answered_already() -> StoreError {
+    StoreError::Conflict { field: "state".into(), problem: "the request was answered already".into() }
+}
+
+/// `(?, ?, …)` groups of `width` placeholders, `rows` times, numbered from `first`.
+fn value_rows(backend: db::Backend, rows: usize, width: usize, first: usize) -> String {
+    let mut sql = String::new();
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..width {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&db::placeholder(backend, first + r * width + c));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+impl Store {
+    /// Records many answers in one transaction, each exactly as
+    /// [`Dataset::record_presentation_result`] would alone: recorded with an audit entry in its
+    /// organisation's chain, or refused with `Conflict` on `vp_token` (that digest was recorded
+    /// before, or earlier in this group) or on `state` (answered already, or earlier in this
+    /// group), writing nothing. If the group's transaction fails as a whole, each answer is retried
+    /// alone so one bad answer cannot sink the others. Outcomes are in the order given.
+    pub async fn record_presentation_answers(&self, answers: &[PresentationAnswer]) -> Vec<Result<()>> {
+        match self.record_group(answers).await {
+            Ok(outcomes) => outcomes,
+            Err(_) if answers.len() > 1 => {
+                let mut outcomes = Vec::with_capacity(answers.len());
+                for answer in answers {
+                    outcomes.push(match self.record_group(std::slice::from_ref(answer)).await {
+                        Ok(mut one) => one.pop().unwrap_or(Ok(())),
+                        Err(e) => Err(e),
+                    });
+                }
+                outcomes
+            }
+            Err(e) => vec![Err(e)],
+        }
+    }
+
+    async fn record_group(&self, answers: &[PresentationAnswer]) -> Result<Vec<Result<()>>> {
+        let mut outcomes: Vec<Result<()>> = answers.iter().map(|_| Ok(())).collect();
+        let mut hashes = std::collections::HashSet::new();
+        let mut requests = std::collections::HashSet::new();
+        for (i, a) in answers.iter().enumerate() {
+            if !hashes.insert(a.vp_hash.as_str()) {
+                outcomes[i] = Err(token_seen());
+            } else if !requests.insert((a.scope.org_id(), a.request_id.as_str())) {
+                outcomes[i] = Err(answered_already());
+            }
+        }
+        let pending = |outcomes: &[Result<()>]| -> Vec<usize> {
+            outcomes.iter().enumerate().filter(|(_, o)| o.is_ok()).map(|(i, _)| i).collect()
+        };
+        let mut todo = pending(&outcomes);
+        if todo.is_empty() {
+            return Ok(outcomes);
+        }
+        let backend = self.backend;
+        let mut tx = db::begin(&self.pool, backend).await?;
+
+        let placeholders: Vec<String> = (1..=todo.len()).map(|n| db::placeholder(backend, n)).collect();
+        let sql = format!("SELECT vp_hash FROM presented_tokens WHERE vp_hash IN ({})", placeholders.join(", "));
+        let mut q = sqlx::query(&sql);
+        for &i in &todo {
+            q = q.bind(answers[i].vp_hash.as_str());
+        }
+        let seen: std::collections::HashSet<String> =
+            q.fetch_all(&mut *tx).await?.iter().map(|r| r.try_get(0)).collect::<std::result::Result<_, _>>()?;
+        for &i in &todo {
+            if seen.contains(&answers[i].vp_hash) {
+                outcomes[i] = Err(token_seen());
+            }
+        }
+        todo = pending(&outcomes);
+        if todo.is_empty() {
+            return Ok(outcomes);
+        }
+
         let at = db::now();
-        let mut tx = self.begin().await?;
-        let seen = sqlx::query(
-            "INSERT INTO presented_tokens (vp_hash, org_id, request_id, at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(secret_hash(vp_token))
-        .bind(self.org())
-        .bind(id)
-        .bind(&at)
-        .execute(&mut *tx)
-        .await?;
-        if seen.rows_affected() == 0 {
-            return Err(StoreError::Conflict { field: "vp_token".into(), problem: "was presented before".into() });
+        let sql = format!(
+            "UPDATE presentation_requests SET answered_at = {}, result_doc = v.column3 FROM (VALUES {}) AS v \
+             WHERE presentation_requests.org_id = v.column1 AND presentation_requests.id = v.column2 \
+             AND presentation_requests.answered_at IS NULL \
+             RETURNING presentation_requests.org_id, presentation_requests.id",
+            db::placeholder(backend, 1),
+            value_rows(backend, todo.len(), 3, 2)
+        );
+        let mut q = sqlx::query(&sql).bind(&at);
+        for &i in &todo {
+            let a = &answers[i];
+            q = q.bind(a.scope.org_id()).bind(a.request_id.as_str()).bind(a.result_doc.as_str());
         }
-        let done = sqlx::query(
-            "UPDATE presentation_requests SET answered_at = $3, result_doc = $4 \
-             WHERE org_id = $1 AND id = $2 AND answered_at IS NULL",
-        )
-        .bind(self.org())
-        .bind(id)
-        .bind(&at)
-        .bind(result_doc)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict {
-                field: "state".into(),
-                problem: "the request was answered already".into(),
-            });
+        let answered: std::collections::HashSet<(String, String)> =
+            q.fetch_all(&mut *tx).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_>>()?;
+        for &i in &todo {
+            let a = &answers[i];
+            if !answered.contains(&(a.scope.org_id().to_owned(), a.request_id.clone())) {
+                outcomes[i] = Err(answered_already());
+            }
         }
-        let event =
-            Event { action: "presentation_request.answer", subject_type: "presentation_request", subject_id: Some(id) };
-        self.audit(&mut tx, event).await?;
+        todo = pending(&outcomes);
+        if todo.is_empty() {
+            return Ok(outcomes);
+        }
+
+        let sql = format!(
+            "INSERT INTO presented_tokens (vp_hash, org_id, request_id, at) VALUES {}",
+            value_rows(backend, todo.len(), 4, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for &i in &todo {
+            let a = &answers[i];
+            q = q.bind(a.vp_hash.as_str()).bind(a.scope.org_id()).bind(a.request_id.as_str()).bind(&at);
+        }
+        q.execute(&mut *tx).await?;
+
+        // One run of entries per organisation chain (and actor), in the order given.
+        let mut chains: Vec<(&OrgScope, Vec<Event<'_>>)> = Vec::new();
+        for &i in &todo {
+            let a = &answers[i];
+            let event = Event {
+                action: "presentation_request.answer",
+                subject_type: "presentation_request",
+                subject_id: Some(a.request_id.as_str()),
+            };
+            match chains.iter_mut().find(|(s, _)| s.org_id() == a.scope.org_id() && s.actor() == a.scope.actor()) {
+                Some((_, events)) => events.push(event),
+                None => chains.push((&a.scope, vec![event])),
+            }
+        }
+        for (scope, events) in &chains {
+            audit::append_many(&mut tx, backend, scope.org_id(), scope.actor(), events).await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(outcomes)
     }
 }

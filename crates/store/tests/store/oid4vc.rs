@@ -3,7 +3,7 @@
 //! requests (answered once, a vp_token recorded once), scoped to their organisation.
 
 use store::testing::each_backend;
-use store::{NewOffer, NewPresentationRequest, Redemption, StoreError};
+use store::{NewOffer, NewPresentationRequest, PresentationAnswer, Redemption, StoreError, secret_hash};
 
 use crate::common::*;
 
@@ -113,4 +113,71 @@ async fn a_presentation_request_is_answered_once_and_a_vp_token_recorded_once() 
         assert!(matches!(store.dataset(&a).presentation_request_by_state("state-1").await, Err(StoreError::NotFound)));
     })
     .await;
+}
+
+#[tokio::test]
+async fn answers_recorded_as_a_group_are_each_decided_as_if_alone() {
+    each_backend(|store| async move {
+        let (_, a) = org(&store, "RJ1").await;
+        let (_, b) = org(&store, "RRK").await;
+        let new =
+            |state| NewPresentationRequest { role_code: "R", state, request_doc: "{}", expires_at: 4_000_000_000 };
+        let (da, db) = (store.dataset(&a), store.dataset(&b));
+        let a1 = da.create_presentation_request(&new("a-1")).await.unwrap();
+        let a2 = da.create_presentation_request(&new("a-2")).await.unwrap();
+        let b1 = db.create_presentation_request(&new("b-1")).await.unwrap();
+        let b2 = db.create_presentation_request(&new("b-2")).await.unwrap();
+        let b3 = db.create_presentation_request(&new("b-3")).await.unwrap();
+        let old = db.create_presentation_request(&new("b-old")).await.unwrap();
+        db.record_presentation_result(&old, "vp-old", r#"{"n":"old"}"#).await.unwrap();
+        let audit_before = store.verify_audit().await.unwrap().entries_checked;
+
+        let answer = |scope: &store::OrgScope, id: &str, vp: &str, n: &str| PresentationAnswer {
+            scope: scope.clone(),
+            request_id: id.to_owned(),
+            vp_hash: secret_hash(vp),
+            result_doc: format!(r#"{{"n":"{n}"}}"#),
+        };
+        let group = [
+            answer(&a, &a1, "vp-a1", "a1"),
+            answer(&b, &b1, "vp-b1", "b1"),
+            answer(&b, &b1, "vp-b1-again", "b1 twice"), // same request earlier in the group
+            answer(&b, &b2, "vp-a1", "token twice"),    // same token earlier in the group
+            answer(&b, &b3, "vp-old", "old token"),     // token recorded before
+            answer(&b, &old, "vp-new", "answered"),     // request answered before
+            answer(&b, &a2, "vp-cross", "cross"),       // A's request under B's scope
+            answer(&a, &a2, "vp-a2", "a2"),
+        ];
+        let outcomes = store.record_presentation_answers(&group).await;
+        let field = |o: &Result<(), StoreError>| match o {
+            Ok(()) => "ok".to_owned(),
+            Err(StoreError::Conflict { field, .. }) => field.clone(),
+            Err(e) => format!("{e:?}"),
+        };
+        let got: Vec<String> = outcomes.iter().map(field).collect();
+        assert_eq!(got, ["ok", "ok", "state", "vp_token", "vp_token", "state", "state", "ok"]);
+
+        assert_eq!(result_of(da, &a1).await.as_deref(), Some(r#"{"n":"a1"}"#));
+        assert_eq!(result_of(da, &a2).await.as_deref(), Some(r#"{"n":"a2"}"#));
+        assert_eq!(result_of(db, &b1).await.as_deref(), Some(r#"{"n":"b1"}"#));
+        assert_eq!(result_of(db, &b2).await, None, "a refused answer writes nothing");
+        assert_eq!(result_of(db, &b3).await, None);
+        assert_eq!(result_of(db, &old).await.as_deref(), Some(r#"{"n":"old"}"#));
+        // Refused answers did not record their tokens: they can still answer an open request.
+        assert!(db.record_presentation_result(&b2, "vp-b1-again", "{}").await.is_ok());
+        assert!(matches!(
+            db.record_presentation_result(&b3, "vp-b1", "{}").await,
+            Err(StoreError::Conflict { ref field, .. }) if field == "vp_token"
+        ));
+        // Three answers in the group, each audited in its own organisation's chain, which still verifies;
+        // then the six reads of the results and the one answer above.
+        let report = store.verify_audit().await.unwrap();
+        assert!(report.is_ok(), "{report:?}");
+        assert_eq!(report.entries_checked, audit_before + 3 + 6 + 1);
+    })
+    .await;
+}
+
+async fn result_of(ds: store::Dataset<'_>, id: &str) -> Option<String> {
+    ds.get_presentation_request(id).await.unwrap().result_doc
 }

@@ -21,6 +21,8 @@
 //! key binding names another request (nonce or audience), a malformed or oversized body: an
 //! OAuth error, and nothing is recorded.
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -37,7 +39,7 @@ use credentials::oid4vc::oauth::ErrorCode;
 use credentials::oid4vc::validate::{ValidatedResponse, validate_vp_token};
 use credentials::oid4vc::vp::{AuthorizationRequest, AuthorizationResponse, DirectPostResponse, RequestLink, VpToken};
 use credentials::sdjwt::SdJwt;
-use credentials::status::{InMemoryStatus, StatusList, StatusRef};
+use credentials::status::StatusRef;
 use credentials::verify::VerifyOptions;
 use domain::checks::{CheckKind, DbsLevel};
 use domain::cstf::CompetenceRef;
@@ -46,10 +48,24 @@ use domain::requirements::RoleRequirements;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use store::{NewPresentationRequest, OrgScope, StoreError};
+use store::{NewPresentationRequest, OrgScope, PresentationAnswer, StoreError};
 
 use crate::AppState;
 use crate::error::ApiError;
+
+mod answers;
+mod caches;
+
+pub use caches::STATUS_FRESH_FOR;
+use caches::{ListsByUri, PendingRequest, RequestCache, StatusCache};
+
+/// The verifier's in-process state: open requests, status lists and the answer queue.
+#[derive(Debug, Default)]
+pub struct VerifierState {
+    requests: RequestCache,
+    statuses: StatusCache,
+    answers: answers::AnswerQueue,
+}
 use crate::issuer;
 use crate::oid4vci::{OAuthReply, no_store, organisation, qr_svg};
 
@@ -262,8 +278,8 @@ pub async fn create_request(state: &AppState, scope: &OrgScope, role_code: &str)
     let now = (state.clock)().timestamp();
     let request = AuthorizationRequest::direct_post(&response_uri, &nonce, &st, query.clone(), now, REQUEST_TTL_SECS)
         .with_did_jwk_client(&key.public_jwk());
-    let doc = serde_json::to_string(&StoredRequest { request: request.clone(), requirements })
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let stored = StoredRequest { request: request.clone(), requirements };
+    let doc = serde_json::to_string(&stored).map_err(|e| ApiError::Internal(e.to_string()))?;
     let expires_at = now + REQUEST_TTL_SECS;
     let id = state
         .store
@@ -275,6 +291,8 @@ pub async fn create_request(state: &AppState, scope: &OrgScope, role_code: &str)
             expires_at,
         })
         .await?;
+    let pending = PendingRequest { org_id: scope.org_id().to_owned(), id: id.clone(), expires_at, stored };
+    state.verifier.requests.insert(&st, Arc::new(pending), now);
     let request_uri = format!("{requests}/{st}");
     let link = RequestLink {
         client_id: request.client_id.clone(),
@@ -300,22 +318,56 @@ async fn request_object(
     Path((ods, st)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let org = organisation(&state, &ods).await?;
-    let scope = OrgScope::system(org.id.clone(), "oid4vp request object");
-    let record = state.store.dataset(&scope).presentation_request_by_state(&st).await?;
-    if record.answered_at.is_some() || (state.clock)().timestamp() >= record.expires_at {
-        return Err(ApiError::NotFound);
-    }
-    let stored: StoredRequest =
-        serde_json::from_str(&record.request_doc).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let now = (state.clock)().timestamp();
+    let pending = open_request(&state, &org.id, &st, now).await?.ok_or(ApiError::NotFound)?;
     let key = issuer::signer_for(&state, &org.id).await?;
     // After a key rotation the stored client id no longer names our key: the request is dead.
-    let jwt = stored.request.to_did_jwk_request_object(&key).map_err(|_| ApiError::NotFound)?;
+    let jwt = pending.stored.request.to_did_jwk_request_object(&key).map_err(|_| ApiError::NotFound)?;
     Ok(([(CONTENT_TYPE, "application/oauth-authz-req+jwt"), (CACHE_CONTROL, "no-store")], jwt).into_response())
 }
 
-/// Status lists of our own organisations that the presentations point at, read from the ledger.
-async fn statuses(state: &AppState, token: &VpToken) -> Result<InMemoryStatus, ApiError> {
-    let mut out = InMemoryStatus::default();
+/// The open request `st` names in this organisation: from memory, else from the store (then kept).
+/// `None` when unknown, answered or expired.
+async fn open_request(
+    state: &AppState,
+    org_id: &str,
+    st: &str,
+    now: i64,
+) -> Result<Option<Arc<PendingRequest>>, ApiError> {
+    let pending = match state.verifier.requests.get(org_id, st) {
+        Some(hit) => hit,
+        None => {
+            let scope = OrgScope::system(org_id.to_owned(), "oid4vp request");
+            let record = match state.store.dataset(&scope).presentation_request_by_state(st).await {
+                Ok(r) => r,
+                Err(StoreError::NotFound) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            if record.answered_at.is_some() {
+                return Ok(None);
+            }
+            let stored: StoredRequest =
+                serde_json::from_str(&record.request_doc).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let pending = Arc::new(PendingRequest {
+                org_id: org_id.to_owned(),
+                id: record.id,
+                expires_at: record.expires_at,
+                stored,
+            });
+            state.verifier.requests.insert(st, pending.clone(), now);
+            pending
+        }
+    };
+    if now >= pending.expires_at {
+        state.verifier.requests.remove(st);
+        return Ok(None);
+    }
+    Ok(Some(pending))
+}
+
+/// Status lists of our own organisations that the presentations point at.
+async fn statuses(state: &AppState, token: &VpToken) -> Result<ListsByUri, ApiError> {
+    let mut out = ListsByUri::default();
     let prefix = format!("{}/statuslists/", state.public_url());
     for text in token.values().flatten().filter_map(Value::as_str) {
         let Some(status) = SdJwt::parse(text)
@@ -326,18 +378,14 @@ async fn statuses(state: &AppState, token: &VpToken) -> Result<InMemoryStatus, A
         else {
             continue;
         };
-        if out.lists.contains_key(&status.uri) {
+        if out.0.contains_key(&status.uri) {
             continue;
         }
         let Some((ods, list)) = status.uri.strip_prefix(&prefix).and_then(|r| r.split_once('/')) else { continue };
         let Ok(list_id) = list.parse::<i64>() else { continue };
         let Ok(org) = organisation(state, ods).await else { continue };
-        if let Some(rows) = state.store.issuing().status_list(&org.id, list_id).await? {
-            let mut bits = StatusList::new(rows.size as usize, 2).map_err(|e| ApiError::Internal(e.to_string()))?;
-            for (idx, s) in rows.entries {
-                bits.set(idx as usize, s.bits()).map_err(|e| ApiError::Internal(e.to_string()))?;
-            }
-            out.lists.insert(status.uri, bits);
+        if let Some(bits) = state.verifier.statuses.list(&state.store, &org.id, list_id).await? {
+            out.0.insert(status.uri, bits);
         }
     }
     Ok(out)
@@ -512,20 +560,11 @@ async fn response(
     let org = organisation(&state, &ods).await?;
     let text = std::str::from_utf8(&body).map_err(|_| OAuthReply::new(ErrorCode::InvalidRequest, "not UTF-8"))?;
     let posted = AuthorizationResponse::from_form(text).map_err(OAuthReply::of)?;
-    let st = posted.state().ok_or_else(|| OAuthReply::new(ErrorCode::InvalidRequest, "state is missing"))?;
-    let scope = OrgScope::system(org.id.clone(), "oid4vp response endpoint");
-    let dataset = state.store.dataset(&scope);
+    let st = posted.state().ok_or_else(|| OAuthReply::new(ErrorCode::InvalidRequest, "state is missing"))?.to_owned();
     let unknown = || OAuthReply::new(ErrorCode::InvalidRequest, "unknown, expired or answered state");
-    let record = match dataset.presentation_request_by_state(st).await {
-        Ok(r) => r,
-        Err(StoreError::NotFound) => return Err(unknown()),
-        Err(e) => return Err(e.into()),
-    };
     let now = (state.clock)().timestamp();
-    if record.answered_at.is_some() || now >= record.expires_at {
-        return Err(unknown());
-    }
-    let stored: StoredRequest = serde_json::from_str(&record.request_doc).map_err(OAuthReply::internal_error)?;
+    let record = open_request(&state, &org.id, &st, now).await?.ok_or_else(unknown)?;
+    let stored = &record.stored;
     let (result, token_text) = match posted {
         AuthorizationResponse::Error { error, .. } => {
             let result = ReadyResult {
@@ -561,8 +600,17 @@ async fn response(
             (evaluate(&stored.requirements, &validated, today), text)
         }
     };
-    let doc = serde_json::to_string(&result).map_err(OAuthReply::internal_error)?;
-    match dataset.record_presentation_result(&record.id, &token_text, &doc).await {
+    let answer = PresentationAnswer {
+        scope: OrgScope::system(org.id.clone(), "oid4vp response endpoint"),
+        request_id: record.id.clone(),
+        vp_hash: store::secret_hash(&token_text),
+        result_doc: serde_json::to_string(&result).map_err(OAuthReply::internal_error)?,
+    };
+    let outcome = state.verifier.answers.record(&state.store, answer).await;
+    if matches!(outcome, Ok(()) | Err(StoreError::Conflict { .. })) {
+        state.verifier.requests.remove(&st);
+    }
+    match outcome {
         Ok(()) => Ok(no_store(&DirectPostResponse::default())),
         Err(StoreError::Conflict { field, .. }) if field == "vp_token" => {
             Err(OAuthReply::new(ErrorCode::InvalidRequest, "this vp_token was presented before"))

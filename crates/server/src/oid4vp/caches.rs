@@ -1,0 +1,123 @@
+//! What the response endpoint would otherwise read from the database for every answer: the
+//! request a `state` names and the status lists of this server's issuers.
+//!
+//! Requests: kept from creation (or the first read) until answered or expired. Whether a request
+//! is still open is decided by the store when the answer is recorded, so a stale entry (answered
+//! through another process) costs a wasted verification, never a second answer.
+//!
+//! Status lists: a list read while [`store::Store::status_generation`] said `g` is used while it
+//! still says `g`, which every revocation committed through this process bumps, so the next
+//! presentation after a revocation sees it. Changes committed by another process (a CLI run,
+//! another server on the same database) are seen within [`STATUS_FRESH_FOR`], as a verifier
+//! honouring a status list token's `ttl` would.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use credentials::VerifyError;
+use credentials::status::{StatusList, StatusSource};
+use store::Store;
+
+use super::StoredRequest;
+use crate::error::ApiError;
+
+/// Open requests kept in memory at most; beyond that (after dropping expired ones) reads go to
+/// the database.
+const MAX_PENDING: usize = 50_000;
+/// How long a status list read from the database is used without a local revocation.
+pub const STATUS_FRESH_FOR: Duration = Duration::from_secs(5);
+
+/// An open presentation request as the response endpoint needs it.
+#[derive(Debug)]
+pub struct PendingRequest {
+    pub org_id: String,
+    pub id: String,
+    pub expires_at: i64,
+    pub stored: StoredRequest,
+}
+
+/// Open requests by `state`.
+#[derive(Debug, Default)]
+pub struct RequestCache {
+    by_state: Mutex<HashMap<String, Arc<PendingRequest>>>,
+}
+
+impl RequestCache {
+    /// The request `state` names, if it is cached and belongs to `org_id`.
+    pub fn get(&self, org_id: &str, state: &str) -> Option<Arc<PendingRequest>> {
+        let map = self.by_state.lock().ok()?;
+        map.get(state).filter(|r| r.org_id == org_id).cloned()
+    }
+
+    pub fn insert(&self, state: &str, request: Arc<PendingRequest>, now: i64) {
+        let Ok(mut map) = self.by_state.lock() else { return };
+        if map.len() >= MAX_PENDING {
+            map.retain(|_, r| r.expires_at > now);
+        }
+        if map.len() < MAX_PENDING {
+            map.insert(state.to_owned(), request);
+        }
+    }
+
+    pub fn remove(&self, state: &str) {
+        if let Ok(mut map) = self.by_state.lock() {
+            map.remove(state);
+        }
+    }
+}
+
+struct CachedList {
+    bits: Arc<StatusList>,
+    generation: u64,
+    loaded: Instant,
+}
+
+/// Status lists of this server's issuers, by (organisation id, list id).
+#[derive(Default)]
+pub struct StatusCache {
+    lists: Mutex<HashMap<(String, i64), CachedList>>,
+}
+
+impl std::fmt::Debug for StatusCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatusCache").finish_non_exhaustive()
+    }
+}
+
+impl StatusCache {
+    /// The list, from memory while current, else from the ledger. `None` when there is no such list.
+    pub async fn list(&self, store: &Store, org_id: &str, list_id: i64) -> Result<Option<Arc<StatusList>>, ApiError> {
+        // Read before loading: a revocation committed during the load bumps past it.
+        let generation = store.status_generation();
+        let key = (org_id.to_owned(), list_id);
+        if let Ok(lists) = self.lists.lock()
+            && let Some(hit) = lists.get(&key)
+            && hit.generation == generation
+            && hit.loaded.elapsed() < STATUS_FRESH_FOR
+        {
+            return Ok(Some(hit.bits.clone()));
+        }
+        let Some(rows) = store.issuing().status_list(org_id, list_id).await? else { return Ok(None) };
+        let internal = |e: credentials::CredentialError| ApiError::Internal(e.to_string());
+        let mut bits = StatusList::new(rows.size as usize, 2).map_err(internal)?;
+        for (idx, s) in rows.entries {
+            bits.set(idx as usize, s.bits()).map_err(internal)?;
+        }
+        let bits = Arc::new(bits);
+        if let Ok(mut lists) = self.lists.lock() {
+            lists.insert(key, CachedList { bits: bits.clone(), generation, loaded: Instant::now() });
+        }
+        Ok(Some(bits))
+    }
+}
+
+/// The lists one `vp_token` points at, by URI, for the credential engine.
+#[derive(Debug, Default)]
+pub struct ListsByUri(pub HashMap<String, Arc<StatusList>>);
+
+impl StatusSource for ListsByUri {
+    fn status(&self, uri: &str, idx: u64) -> Result<u8, VerifyError> {
+        self.0.get(uri).ok_or_else(|| VerifyError::StatusUnavailable("no list for that uri".into()))?.status_at(idx)
+    }
+}
