@@ -36,8 +36,8 @@ pub use dataset::{
     IssuedCredential, PersonRef, PersonSources, Record, STATUS_LIST_SIZE, TransferMatch, oh_source_id,
 };
 pub use dataset::{
-    NewOffer, NewPresentationRequest, PresentationAnswer, PresentationRecord, Redemption, StoredOffer, pin_hash,
-    secret_hash,
+    NewOffer, NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,
+    PresentationStatus, Redemption, StoredOffer, pin_hash, secret_hash,
 };
 pub use db::{Backend, SQLITE_FILE_SUFFIXES, StoreOptions};
 pub use error::{Result, StoreError};

@@ -432,3 +432,95 @@ async fn an_automatic_revocation_is_seen_by_the_next_answer() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn presentation_requests_are_listed_newest_first_with_filters_to_their_organisation_only() {
+    each_backend(|app| async move {
+        let a = app.organisation("RJ1", "Organisation A").await;
+        let b = app.organisation("RRK", "Organisation B").await;
+        let pid = worker(&app, &a.admin_token).await;
+        let holder = SoftwareEs256Key::generate().unwrap();
+        let mut held = Vec::new();
+        for kind in ["criminal_record", "training", "occupational_health"] {
+            let body = json!({"type": kind, "holder_jwk": holder.public_jwk().bare()});
+            let (status, issued) = app.post(&a.admin_token, &format!("/api/v1/people/{pid}/credentials"), &body).await;
+            assert_eq!(status, 201, "{issued}");
+            held.push(HeldCredential::parse(issued["credential"].as_str().unwrap()).unwrap());
+        }
+        let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/BANK-RN", &b_role()).await;
+        assert_eq!(status, 200);
+        let mut other_role = b_role();
+        other_role["role_code"] = json!("PORTER");
+        let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/PORTER", &other_role).await;
+        assert_eq!(status, 200);
+
+        // A verifier of B asks three times for BANK-RN and once for PORTER; the first is answered.
+        let verifier = app.user_token(&b.id, &[store::Role::Verifier], "verifier").await;
+        let (answered, link) = request(&app, &verifier).await;
+        let (second, _) = request(&app, &verifier).await;
+        let (status, porter) =
+            app.post(&verifier, "/api/v1/presentation-requests", &json!({"role_code": "PORTER"})).await;
+        assert_eq!(status, 201, "{porter}");
+        let porter = porter["id"].as_str().unwrap().to_owned();
+        let (fourth, _) = request(&app, &verifier).await;
+        let (path, body) = answer(&app, &link, &held, &holder).await;
+        assert_eq!(form(&app, &path, body).await.0, 200);
+
+        let ids = |listed: &Value| -> Vec<String> {
+            listed["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect()
+        };
+        let (status, listed) = app.get(&verifier, "/api/v1/presentation-requests").await;
+        assert_eq!(status, 200, "{listed}");
+        assert_eq!(
+            ids(&listed),
+            [fourth.as_str(), porter.as_str(), second.as_str(), answered.as_str()],
+            "newest first"
+        );
+        assert_eq!(listed["next"], Value::Null);
+        let first = &listed["items"][3];
+        assert_eq!((first["status"].as_str(), first["ready"].as_bool()), (Some("answered"), Some(true)), "{first}");
+        assert!(first["answered_at"].is_string() && first.get("result").is_none(), "a summary: {first}");
+        let pending = &listed["items"][0];
+        assert_eq!((pending["status"].as_str(), pending["ready"].as_bool()), (Some("pending"), Some(false)));
+        assert_eq!(pending["role_code"], "BANK-RN");
+
+        // Paged by two, with the same cursor parameters as every list.
+        let (_, page1) = app.get(&verifier, "/api/v1/presentation-requests?limit=2").await;
+        assert_eq!(ids(&page1), [fourth.as_str(), porter.as_str()]);
+        let next = page1["next"].as_str().unwrap();
+        let (_, page2) = app.get(&verifier, &format!("/api/v1/presentation-requests?limit=2&after={next}")).await;
+        assert_eq!(ids(&page2), [second.as_str(), answered.as_str()]);
+        assert_eq!(page2["next"], Value::Null);
+
+        let (_, listed) = app.get(&b.admin_token, "/api/v1/presentation-requests?status=answered").await;
+        assert_eq!(ids(&listed), [answered.as_str()]);
+        let (_, listed) = app.get(&verifier, "/api/v1/presentation-requests?status=pending").await;
+        assert_eq!(ids(&listed), [fourth.as_str(), porter.as_str(), second.as_str()]);
+        let (_, listed) = app.get(&verifier, "/api/v1/presentation-requests?status=expired").await;
+        assert!(ids(&listed).is_empty(), "{listed}");
+        let (_, listed) = app.get(&verifier, "/api/v1/presentation-requests?role_code=PORTER").await;
+        assert_eq!(ids(&listed), [porter.as_str()]);
+        let (_, listed) = app.get(&verifier, "/api/v1/presentation-requests?role_code=BANK-RN&status=pending").await;
+        assert_eq!(ids(&listed), [fourth.as_str(), second.as_str()]);
+
+        // Bad parameters: a 422 problem naming each.
+        for (query, field) in
+            [("status=done", "status"), ("limit=0", "limit"), ("limit=lots", "limit"), ("role_code=", "role_code")]
+        {
+            let (status, problem) = app.get(&verifier, &format!("/api/v1/presentation-requests?{query}")).await;
+            assert_eq!(status, 422, "{query}: {problem}");
+            assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
+        }
+
+        // Another organisation lists none of them; a role that may not verify gets 404.
+        let (status, listed) = app.get(&a.admin_token, "/api/v1/presentation-requests").await;
+        assert_eq!((status, ids(&listed)), (200, vec![]));
+        let (status, listed) = app.get(&a.admin_token, &format!("/api/v1/presentation-requests?after={fourth}")).await;
+        assert_eq!((status, ids(&listed)), (200, vec![]));
+        let training = app.user_token(&b.id, &[store::Role::Training], "training").await;
+        let (status, _) = app.get(&training, "/api/v1/presentation-requests").await;
+        assert_eq!(status, 404);
+        app
+    })
+    .await;
+}

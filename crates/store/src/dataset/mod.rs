@@ -36,7 +36,10 @@ pub use credentials::{
 };
 pub use import::{Checkpoint, ImportBatch, ImportRecord, ImportReport, PersonRef};
 pub use offers::{NewOffer, Redemption, StoredOffer, pin_hash, secret_hash};
-pub use presentations::{NewPresentationRequest, PresentationAnswer, PresentationRecord};
+pub use presentations::{
+    NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,
+    PresentationStatus,
+};
 pub use transfer::TransferMatch;
 
 /// A stored value with its store id and provenance.

@@ -13,6 +13,8 @@ use sqlx::Row;
 
 use super::Dataset;
 use super::offers::secret_hash;
+use crate::Page;
+use crate::PageOf;
 use crate::audit::{self, Event};
 use crate::db;
 use crate::error::{Result, StoreError};
@@ -133,6 +135,139 @@ impl Dataset<'_> {
         };
         self.store.record_presentation_answers(std::slice::from_ref(&answer)).await.pop().unwrap_or(Ok(()))
     }
+}
+
+/// Where a request stands at a given time: answered once a result is recorded (whenever that
+/// was), otherwise pending until `expires_at` and expired from then on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PresentationStatus {
+    Pending,
+    Answered,
+    Expired,
+}
+
+impl PresentationStatus {
+    /// The status at `now` (Unix seconds) of a request expiring at `expires_at`.
+    pub fn at(answered: bool, expires_at: i64, now: i64) -> PresentationStatus {
+        match (answered, now >= expires_at) {
+            (true, _) => PresentationStatus::Answered,
+            (false, true) => PresentationStatus::Expired,
+            (false, false) => PresentationStatus::Pending,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PresentationStatus::Pending => "pending",
+            PresentationStatus::Answered => "answered",
+            PresentationStatus::Expired => "expired",
+        }
+    }
+}
+
+/// Which requests to list; `None` means any.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PresentationFilter<'a> {
+    /// Judged at the `now` given to [`Dataset::list_presentation_requests`].
+    pub status: Option<PresentationStatus>,
+    pub role_code: Option<&'a str>,
+}
+
+/// A listed request: everything but the request document and its `state` handle, which only the
+/// wallet needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PresentationListItem {
+    pub id: String,
+    pub role_code: String,
+    pub expires_at: i64,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub result_doc: Option<String>,
+}
+
+impl PresentationListItem {
+    pub fn status(&self, now: i64) -> PresentationStatus {
+        PresentationStatus::at(self.answered_at.is_some(), self.expires_at, now)
+    }
+}
+
+impl Dataset<'_> {
+    /// This organisation's requests, newest first, matching `filter` with statuses judged at `now`
+    /// (Unix seconds). Paging: `page.after` is the id of the last request seen. Ids are
+    /// time-ordered ([`db::new_id`]), so "newest first" is `id` descending and the walk runs
+    /// backwards along the primary key `(org_id, id)`, so no new index is needed. The filters are
+    /// applied on that walk: one matching few of the organisation's requests reads further before
+    /// a page fills, which an index on `(org_id, role_code, id)` would save at the cost of one
+    /// more write per request created; status cannot be indexed, as it moves with `now`.
+    /// Audited once per page.
+    pub async fn list_presentation_requests(
+        &self,
+        filter: &PresentationFilter<'_>,
+        now: i64,
+        page: &Page,
+    ) -> Result<PageOf<PresentationListItem>> {
+        let limit = page.checked_limit()?;
+        let mut sql = "SELECT id, role_code, expires_at, created_by, created_at, answered_at, result_doc \
+                       FROM presentation_requests WHERE org_id = $1"
+            .to_owned();
+        let mut n = 1;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if page.after.is_some() {
+            sql.push_str(&format!(" AND id < {}", next()));
+        }
+        if filter.role_code.is_some() {
+            sql.push_str(&format!(" AND role_code = {}", next()));
+        }
+        match filter.status {
+            None => {}
+            Some(PresentationStatus::Answered) => sql.push_str(" AND answered_at IS NOT NULL"),
+            Some(PresentationStatus::Pending) => {
+                sql.push_str(&format!(" AND answered_at IS NULL AND expires_at > {}", next()));
+            }
+            Some(PresentationStatus::Expired) => {
+                sql.push_str(&format!(" AND answered_at IS NULL AND expires_at <= {}", next()));
+            }
+        }
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", next()));
+
+        let mut query = sqlx::query(&sql).bind(self.org());
+        if let Some(after) = &page.after {
+            query = query.bind(after.as_str());
+        }
+        if let Some(role_code) = filter.role_code {
+            query = query.bind(role_code);
+        }
+        if matches!(filter.status, Some(PresentationStatus::Pending | PresentationStatus::Expired)) {
+            query = query.bind(now);
+        }
+        query = query.bind(limit + 1);
+
+        let mut tx = self.begin().await?;
+        let rows = query.fetch_all(&mut *tx).await?;
+        let items = rows.iter().map(list_item_from_row).collect::<Result<Vec<_>>>()?;
+        self.audit(&mut tx, Event::dataset("presentation_request.list")).await?;
+        tx.commit().await?;
+        Ok(PageOf::from_overfetch(items, limit, |r| r.id.clone()))
+    }
+}
+
+fn list_item_from_row(row: &sqlx::any::AnyRow) -> Result<PresentationListItem> {
+    let created: String = row.try_get("created_at")?;
+    let answered: Option<String> = row.try_get("answered_at")?;
+    Ok(PresentationListItem {
+        id: row.try_get("id")?,
+        role_code: row.try_get("role_code")?,
+        expires_at: row.try_get("expires_at")?,
+        created_by: row.try_get("created_by")?,
+        created_at: db::parse_timestamp(&created, "presentation_requests")?,
+        answered_at: answered.map(|a| db::parse_timestamp(&a, "presentation_requests")).transpose()?,
+        result_doc: row.try_get("result_doc")?,
+    })
 }
 
 /// An answer to record: the request it answers (in `scope`'s organisation), the digest of what

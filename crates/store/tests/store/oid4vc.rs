@@ -181,3 +181,105 @@ async fn answers_recorded_as_a_group_are_each_decided_as_if_alone() {
 async fn result_of(ds: store::Dataset<'_>, id: &str) -> Option<String> {
     ds.get_presentation_request(id).await.unwrap().result_doc
 }
+
+#[tokio::test]
+async fn presentation_requests_are_listed_newest_first_by_page_filtered_and_only_to_their_organisation() {
+    use store::{Page, PresentationFilter, PresentationStatus};
+    each_backend(|store| async move {
+        let (_, a) = org(&store, "RJ1").await;
+        let ds = store.dataset(&a);
+        // Seven requests, oldest first: roles alternate, the first two expire at 1_000, the rest later.
+        let mut ids = Vec::new();
+        for i in 0..7 {
+            let state = format!("list-{i}");
+            let role_code = if i % 2 == 0 { "BANK-RN" } else { "HCA" };
+            let expires_at = if i < 2 { 1_000 } else { 4_000_000_000 };
+            let new = NewPresentationRequest { role_code, state: &state, request_doc: "{}", expires_at };
+            ids.push(ds.create_presentation_request(&new).await.unwrap());
+        }
+        ds.record_presentation_result(&ids[0], "vp-list-0", r#"{"ready":true}"#).await.unwrap();
+        ds.record_presentation_result(&ids[3], "vp-list-3", r#"{"ready":false}"#).await.unwrap();
+        let now = 2_000;
+
+        let all = |filter: PresentationFilter<'static>, limit: u32| {
+            let ds = store.dataset(&a);
+            async move {
+                let mut seen = Vec::new();
+                let mut page = Page::first(limit);
+                let mut pages = 0;
+                loop {
+                    let got = ds.list_presentation_requests(&filter, now, &page).await.unwrap();
+                    assert!(got.items.len() <= limit as usize);
+                    pages += 1;
+                    seen.extend(got.items);
+                    match got.next {
+                        Some(next) => page = Page { after: Some(next), limit },
+                        None => break,
+                    }
+                }
+                (seen, pages)
+            }
+        };
+        let newest_first: Vec<String> = ids.iter().rev().cloned().collect();
+
+        let audit_before = store.verify_audit().await.unwrap().entries_checked;
+        let (seen, pages) = all(PresentationFilter::default(), 3).await;
+        assert_eq!(seen.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), newest_first, "each once, newest first");
+        assert_eq!(pages, 3);
+        assert_eq!(store.verify_audit().await.unwrap().entries_checked, audit_before + 3, "one entry per page");
+        assert!(seen.windows(2).all(|w| w[0].created_at >= w[1].created_at));
+        let oldest = seen.last().unwrap();
+        assert_eq!((oldest.role_code.as_str(), oldest.result_doc.as_deref()), ("BANK-RN", Some(r#"{"ready":true}"#)));
+        assert_eq!(oldest.status(now), PresentationStatus::Answered);
+        // A page exactly as long as what is left says there is no next one.
+        let (seen, pages) = all(PresentationFilter::default(), 7).await;
+        assert_eq!((seen.len(), pages), (7, 1));
+
+        let ids_of = |filter: PresentationFilter<'static>| {
+            let all = &all;
+            async move { all(filter, 2).await.0.into_iter().map(|r| r.id).collect::<Vec<_>>() }
+        };
+        let status = |s| PresentationFilter { status: Some(s), role_code: None };
+        assert_eq!(ids_of(status(PresentationStatus::Answered)).await, [ids[3].clone(), ids[0].clone()]);
+        assert_eq!(ids_of(status(PresentationStatus::Expired)).await, [ids[1].clone()], "answered is not expired");
+        assert_eq!(
+            ids_of(status(PresentationStatus::Pending)).await,
+            [ids[6].clone(), ids[5].clone(), ids[4].clone(), ids[2].clone()]
+        );
+        let hca = PresentationFilter { status: None, role_code: Some("HCA") };
+        assert_eq!(ids_of(hca).await, [ids[5].clone(), ids[3].clone(), ids[1].clone()]);
+        let both = PresentationFilter { status: Some(PresentationStatus::Pending), role_code: Some("HCA") };
+        assert_eq!(ids_of(both).await, [ids[5].clone()]);
+        assert!(ids_of(PresentationFilter { status: None, role_code: Some("NONE") }).await.is_empty());
+        // Statuses are judged at the time given: later, every unanswered request has expired.
+        let later = ds
+            .list_presentation_requests(&status(PresentationStatus::Pending), 4_000_000_000, &Page::first(10))
+            .await
+            .unwrap();
+        assert!(later.items.is_empty());
+
+        assert!(matches!(
+            ds.list_presentation_requests(&PresentationFilter::default(), now, &Page::first(0)).await,
+            Err(StoreError::Invalid(_))
+        ));
+
+        // Another organisation sees none of them, whatever cursor it passes.
+        let (_, b) = org(&store, "RRK").await;
+        let other = store.dataset(&b);
+        let none =
+            other.list_presentation_requests(&PresentationFilter::default(), now, &Page::first(10)).await.unwrap();
+        assert_eq!((none.items.len(), none.next), (0, None));
+        let page = Page { after: Some(ids[6].clone()), limit: 10 };
+        assert!(
+            other
+                .list_presentation_requests(&PresentationFilter::default(), now, &page)
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
+        let report = store.verify_audit().await.unwrap();
+        assert!(report.is_ok(), "{report:?}");
+    })
+    .await;
+}
