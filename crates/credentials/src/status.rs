@@ -68,6 +68,23 @@ impl StatusRef {
         json!({ "status_list": { "idx": self.idx, "uri": self.uri } })
     }
 
+    /// The status reference of an SD-JWT (issued or presented), read WITHOUT verifying anything:
+    /// for a verifier to fetch the lists it will need before verification proper. Decodes only
+    /// the issuer payload's `status` member; `None` when there is none or it is malformed.
+    pub fn peek(sd_jwt: &str) -> Option<Self> {
+        #[derive(Deserialize)]
+        struct Payload {
+            status: Option<Status>,
+        }
+        #[derive(Deserialize)]
+        struct Status {
+            status_list: StatusRef,
+        }
+        let jwt = sd_jwt.split('~').next()?;
+        let payload = b64::decode(jwt.split('.').nth(1)?)?;
+        serde_json::from_slice::<Payload>(&payload).ok()?.status.map(|s| s.status_list)
+    }
+
     /// Reads the `status` claim value.
     pub fn from_claim(v: &Value) -> Result<Self, VerifyError> {
         let sl = v.get("status_list").ok_or_else(|| VerifyError::StatusClaimInvalid("no status_list".into()))?;
@@ -301,5 +318,22 @@ mod tests {
         let l = StatusList::new(100_000, 2).unwrap();
         assert!(StatusList::from_lst(2, &l.to_lst(), 1000).is_err());
         assert_eq!(StatusList::from_lst(2, &l.to_lst(), 25_000).unwrap(), l);
+    }
+
+    #[test]
+    fn peek_reads_the_status_reference_of_an_sd_jwt_without_verifying() {
+        let enc = |v: serde_json::Value| b64::encode(serde_json::to_vec(&v).unwrap());
+        let with = format!(
+            "{}.{}.sig~WyJzYWx0IiwgImEiLCAxXQ~",
+            enc(json!({"alg": "ES256"})),
+            enc(json!({"iss": "x", "status": {"status_list": {"idx": 7, "uri": "https://x/statuslists/1"}}}))
+        );
+        assert_eq!(StatusRef::peek(&with), Some(StatusRef { idx: 7, uri: "https://x/statuslists/1".into() }));
+        let without = format!("{}.{}.sig~", enc(json!({"alg": "ES256"})), enc(json!({"iss": "x"})));
+        assert_eq!(StatusRef::peek(&without), None);
+        let bad =
+            format!("{}.{}.sig~", enc(json!({"alg": "ES256"})), enc(json!({"status": {"status_list": {"idx": "7"}}})));
+        assert_eq!(StatusRef::peek(&bad), None);
+        assert_eq!(StatusRef::peek("not a jwt"), None);
     }
 }

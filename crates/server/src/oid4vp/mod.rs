@@ -38,7 +38,6 @@ use credentials::oid4vc::dcql::{CredentialQuery, DcqlQuery};
 use credentials::oid4vc::oauth::ErrorCode;
 use credentials::oid4vc::validate::{ValidatedResponse, validate_vp_token};
 use credentials::oid4vc::vp::{AuthorizationRequest, AuthorizationResponse, DirectPostResponse, RequestLink, VpToken};
-use credentials::sdjwt::SdJwt;
 use credentials::status::StatusRef;
 use credentials::verify::VerifyOptions;
 use domain::checks::{CheckKind, DbsLevel};
@@ -370,14 +369,7 @@ async fn statuses(state: &AppState, token: &VpToken) -> Result<ListsByUri, ApiEr
     let mut out = ListsByUri::default();
     let prefix = format!("{}/statuslists/", state.public_url());
     for text in token.values().flatten().filter_map(Value::as_str) {
-        let Some(status) = SdJwt::parse(text)
-            .ok()
-            .and_then(|sd| sd.unverified_payload().ok())
-            .and_then(|p| p.get("status").map(StatusRef::from_claim))
-            .and_then(Result::ok)
-        else {
-            continue;
-        };
+        let Some(status) = StatusRef::peek(text) else { continue };
         if out.0.contains_key(&status.uri) {
             continue;
         }
