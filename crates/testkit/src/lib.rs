@@ -26,6 +26,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: Store,
     pub backend: Backend,
+    /// The running server's state (shared: its caches are the server's).
+    pub state: AppState,
     db: Option<TestDb>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -48,8 +50,9 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind an ephemeral port");
         let base = format!("http://{}", listener.local_addr().expect("local address"));
         let (tx, rx) = oneshot::channel::<()>();
+        let serving = state.clone();
         let server = tokio::spawn(async move {
-            server::serve(listener, state, async {
+            server::serve(listener, serving, async {
                 let _ = rx.await;
             })
             .await
@@ -60,6 +63,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             store,
             backend,
+            state,
             db: Some(db),
             shutdown: Some(tx),
             server: Some(server),

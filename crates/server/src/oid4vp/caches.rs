@@ -12,6 +12,7 @@
 //! honouring a status list token's `ttl` would.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -74,9 +75,16 @@ struct CachedList {
 }
 
 /// Status lists of this server's issuers, by (organisation id, list id).
-#[derive(Default)]
 pub struct StatusCache {
     lists: Mutex<HashMap<(String, i64), CachedList>>,
+    /// [`STATUS_FRESH_FOR`] unless changed (milliseconds).
+    fresh_for_ms: AtomicU64,
+}
+
+impl Default for StatusCache {
+    fn default() -> Self {
+        StatusCache { lists: Mutex::default(), fresh_for_ms: AtomicU64::new(STATUS_FRESH_FOR.as_millis() as u64) }
+    }
 }
 
 impl std::fmt::Debug for StatusCache {
@@ -86,6 +94,11 @@ impl std::fmt::Debug for StatusCache {
 }
 
 impl StatusCache {
+    /// How long a list is used when no revocation went through this process.
+    pub fn set_fresh_for(&self, age: Duration) {
+        self.fresh_for_ms.store(age.as_millis() as u64, Ordering::Relaxed);
+    }
+
     /// The list, from memory while current, else from the ledger. `None` when there is no such list.
     pub async fn list(&self, store: &Store, org_id: &str, list_id: i64) -> Result<Option<Arc<StatusList>>, ApiError> {
         // Read before loading: a revocation committed during the load bumps past it.
@@ -94,7 +107,7 @@ impl StatusCache {
         if let Ok(lists) = self.lists.lock()
             && let Some(hit) = lists.get(&key)
             && hit.generation == generation
-            && hit.loaded.elapsed() < STATUS_FRESH_FOR
+            && hit.loaded.elapsed() < Duration::from_millis(self.fresh_for_ms.load(Ordering::Relaxed))
         {
             return Ok(Some(hit.bits.clone()));
         }

@@ -65,6 +65,14 @@ pub struct VerifierState {
     statuses: StatusCache,
     answers: answers::AnswerQueue,
 }
+
+impl VerifierState {
+    /// How long a status list read from the ledger is used when no revocation went through this
+    /// process ([`STATUS_FRESH_FOR`] by default); revocations committed elsewhere show after it.
+    pub fn set_status_fresh_for(&self, age: std::time::Duration) {
+        self.statuses.set_fresh_for(age);
+    }
+}
 use crate::issuer;
 use crate::oid4vci::{OAuthReply, no_store, organisation, qr_svg};
 

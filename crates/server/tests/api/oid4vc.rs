@@ -524,3 +524,50 @@ async fn presentation_requests_are_listed_newest_first_with_filters_to_their_org
     })
     .await;
 }
+
+/// A revocation committed by another process (here: straight into the database, bumping nothing
+/// in this server) is seen once the verifier's copy of the status list is older than its
+/// freshness window, and not before: the window is what bounds staleness.
+#[tokio::test]
+async fn a_revocation_by_another_process_is_seen_after_the_freshness_window() {
+    each_backend(|app| async move {
+        let a = app.organisation("RJ1", "Organisation A").await;
+        let b = app.organisation("RRK", "Organisation B").await;
+        let pid = worker(&app, &a.admin_token).await;
+        let holder = SoftwareEs256Key::generate().unwrap();
+        let mut held = Vec::new();
+        for kind in ["criminal_record", "training", "occupational_health"] {
+            let body = json!({"type": kind, "holder_jwk": holder.public_jwk().bare()});
+            let (status, issued) = app.post(&a.admin_token, &format!("/api/v1/people/{pid}/credentials"), &body).await;
+            assert_eq!(status, 201, "{issued}");
+            held.push(HeldCredential::parse(issued["credential"].as_str().unwrap()).unwrap());
+        }
+        let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/BANK-RN", &b_role()).await;
+        assert_eq!(status, 200);
+        app.state.verifier.set_status_fresh_for(std::time::Duration::from_secs(3600));
+        assert!(answer_is_ready(&app, &b.admin_token, &held, &holder).await, "the list is now held in memory");
+        sqlx::query("UPDATE issued_credentials SET status = 'revoked' WHERE org_id = $1 AND credential_type = $2")
+            .bind(&a.id)
+            .bind("criminal_record")
+            .execute(app.store.raw_pool())
+            .await
+            .unwrap();
+        assert!(answer_is_ready(&app, &b.admin_token, &held, &holder).await, "inside the window the held list is used");
+        app.state.verifier.set_status_fresh_for(std::time::Duration::ZERO);
+        assert!(
+            !answer_is_ready(&app, &b.admin_token, &held, &holder).await,
+            "past the window the revocation is read from the ledger"
+        );
+        app
+    })
+    .await;
+}
+
+/// Asks for BANK-RN, answers with `held` and says whether the recorded result reads ready.
+async fn answer_is_ready(app: &TestApp, token: &str, held: &[HeldCredential], holder: &SoftwareEs256Key) -> bool {
+    let (id, link) = request(app, token).await;
+    let (path, body) = answer(app, &link, held, holder).await;
+    assert_eq!(form(app, &path, body).await.0, 200);
+    let (_, view) = app.get(token, &format!("/api/v1/presentation-requests/{id}")).await;
+    view["result"]["ready"].as_bool().unwrap()
+}
