@@ -347,14 +347,7 @@ async fn a_replayed_vp_token_is_refused_and_records_nothing() {
         let a = app.organisation("RJ1", "Organisation A").await;
         let b = app.organisation("RRK", "Organisation B").await;
         let pid = worker(&app, &a.admin_token).await;
-        let holder = SoftwareEs256Key::generate().unwrap();
-        let mut held = Vec::new();
-        for kind in ["criminal_record", "training", "occupational_health"] {
-            let body = json!({"type": kind, "holder_jwk": holder.public_jwk().bare()});
-            let (status, issued) = app.post(&a.admin_token, &format!("/api/v1/people/{pid}/credentials"), &body).await;
-            assert_eq!(status, 201, "{issued}");
-            held.push(HeldCredential::parse(issued["credential"].as_str().unwrap()).unwrap());
-        }
+        let (holder, held) = issued_to_new_holder(&app, &a.admin_token, &pid).await;
         let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/BANK-RN", &b_role()).await;
         assert_eq!(status, 200);
         let (first, link) = request(&app, &b.admin_token).await;
@@ -392,14 +385,7 @@ async fn an_automatic_revocation_is_seen_by_the_next_answer() {
         let a = app.organisation("RJ1", "Organisation A").await;
         let b = app.organisation("RRK", "Organisation B").await;
         let pid = worker(&app, &a.admin_token).await;
-        let holder = SoftwareEs256Key::generate().unwrap();
-        let mut held = Vec::new();
-        for kind in ["criminal_record", "training", "occupational_health"] {
-            let body = json!({"type": kind, "holder_jwk": holder.public_jwk().bare()});
-            let (status, issued) = app.post(&a.admin_token, &format!("/api/v1/people/{pid}/credentials"), &body).await;
-            assert_eq!(status, 201, "{issued}");
-            held.push(HeldCredential::parse(issued["credential"].as_str().unwrap()).unwrap());
-        }
+        let (holder, held) = issued_to_new_holder(&app, &a.admin_token, &pid).await;
         let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/BANK-RN", &b_role()).await;
         assert_eq!(status, 200);
         let answered = |id: String| {
@@ -439,14 +425,7 @@ async fn presentation_requests_are_listed_newest_first_with_filters_to_their_org
         let a = app.organisation("RJ1", "Organisation A").await;
         let b = app.organisation("RRK", "Organisation B").await;
         let pid = worker(&app, &a.admin_token).await;
-        let holder = SoftwareEs256Key::generate().unwrap();
-        let mut held = Vec::new();
-        for kind in ["criminal_record", "training", "occupational_health"] {
-            let body = json!({"type": kind, "holder_jwk": holder.public_jwk().bare()});
-            let (status, issued) = app.post(&a.admin_token, &format!("/api/v1/people/{pid}/credentials"), &body).await;
-            assert_eq!(status, 201, "{issued}");
-            held.push(HeldCredential::parse(issued["credential"].as_str().unwrap()).unwrap());
-        }
+        let (holder, held) = issued_to_new_holder(&app, &a.admin_token, &pid).await;
         let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/BANK-RN", &b_role()).await;
         assert_eq!(status, 200);
         let mut other_role = b_role();
@@ -534,14 +513,7 @@ async fn a_revocation_by_another_process_is_seen_after_the_freshness_window() {
         let a = app.organisation("RJ1", "Organisation A").await;
         let b = app.organisation("RRK", "Organisation B").await;
         let pid = worker(&app, &a.admin_token).await;
-        let holder = SoftwareEs256Key::generate().unwrap();
-        let mut held = Vec::new();
-        for kind in ["criminal_record", "training", "occupational_health"] {
-            let body = json!({"type": kind, "holder_jwk": holder.public_jwk().bare()});
-            let (status, issued) = app.post(&a.admin_token, &format!("/api/v1/people/{pid}/credentials"), &body).await;
-            assert_eq!(status, 201, "{issued}");
-            held.push(HeldCredential::parse(issued["credential"].as_str().unwrap()).unwrap());
-        }
+        let (holder, held) = issued_to_new_holder(&app, &a.admin_token, &pid).await;
         let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/BANK-RN", &b_role()).await;
         assert_eq!(status, 200);
         app.state.verifier.set_status_fresh_for(std::time::Duration::from_secs(3600));
@@ -570,4 +542,17 @@ async fn answer_is_ready(app: &TestApp, token: &str, held: &[HeldCredential], ho
     assert_eq!(form(app, &path, body).await.0, 200);
     let (_, view) = app.get(token, &format!("/api/v1/presentation-requests/{id}")).await;
     view["result"]["ready"].as_bool().unwrap()
+}
+
+/// A's DBS, training and occupational health credentials for `pid`, issued to a fresh holder key.
+async fn issued_to_new_holder(app: &TestApp, token: &str, pid: &str) -> (SoftwareEs256Key, Vec<HeldCredential>) {
+    let holder = SoftwareEs256Key::generate().unwrap();
+    let mut held = Vec::new();
+    for kind in ["criminal_record", "training", "occupational_health"] {
+        let body = json!({"type": kind, "holder_jwk": holder.public_jwk().bare()});
+        let (status, issued) = app.post(token, &format!("/api/v1/people/{pid}/credentials"), &body).await;
+        assert_eq!(status, 201, "{issued}");
+        held.push(HeldCredential::parse(issued["credential"].as_str().unwrap()).unwrap());
+    }
+    (holder, held)
 }
