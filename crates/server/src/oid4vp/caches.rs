@@ -23,9 +23,10 @@ use store::Store;
 use super::StoredRequest;
 use crate::error::ApiError;
 
-/// Open requests kept in memory at most; beyond that (after dropping expired ones) reads go to
-/// the database.
-const MAX_PENDING: usize = 50_000;
+/// Open requests kept in memory at most (a few KB each, so tens of MB); beyond that, after
+/// dropping expired ones, reads go to the database. Requests live ten minutes, so this covers a
+/// verifier creating over 30 a second.
+const MAX_PENDING: usize = 20_000;
 /// How long a status list read from the database is used without a local revocation.
 pub const STATUS_FRESH_FOR: Duration = Duration::from_secs(5);
 
