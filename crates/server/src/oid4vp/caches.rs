@@ -135,3 +135,50 @@ impl StatusSource for ListsByUri {
         self.0.get(uri).ok_or_else(|| VerifyError::StatusUnavailable("no list for that uri".into()))?.status_at(idx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use credentials::oid4vc::dcql::{CredentialQuery, DcqlQuery};
+    use credentials::oid4vc::vp::AuthorizationRequest;
+
+    use super::*;
+
+    fn pending(org_id: &str, expires_at: i64) -> Arc<PendingRequest> {
+        let query = DcqlQuery::new(vec![CredentialQuery::sd_jwt_vc("dbs", "https://x/vct/criminal_record")]);
+        let request = AuthorizationRequest::direct_post("https://x/verifiers/RRK/response", "n", "s", query, 0, 600);
+        Arc::new(PendingRequest {
+            org_id: org_id.into(),
+            id: "id".into(),
+            expires_at,
+            stored: StoredRequest { request, requirements: Vec::new() },
+        })
+    }
+
+    #[test]
+    fn a_request_is_found_only_by_its_own_organisation() {
+        let cache = RequestCache::default();
+        cache.insert("state-1", pending("org-b", 600), 0);
+        assert!(cache.get("org-b", "state-1").is_some());
+        assert!(cache.get("org-a", "state-1").is_none(), "another organisation must not see it");
+        cache.remove("state-1");
+        assert!(cache.get("org-b", "state-1").is_none());
+    }
+
+    #[test]
+    fn a_full_cache_drops_expired_requests_and_otherwise_keeps_what_it_has() {
+        let cache = RequestCache::default();
+        let (old, live) = (pending("org", 100), pending("org", 10_000));
+        for i in 0..MAX_PENDING {
+            cache.insert(&format!("s{i}"), if i % 2 == 0 { old.clone() } else { live.clone() }, 50);
+        }
+        // Full of live requests at t=50: a new one is not kept, the old ones stay.
+        cache.insert("new-1", live.clone(), 50);
+        assert!(cache.get("org", "new-1").is_none());
+        assert!(cache.get("org", "s0").is_some());
+        // At t=200 half have expired: they make room.
+        cache.insert("new-2", live.clone(), 200);
+        assert!(cache.get("org", "new-2").is_some());
+        assert!(cache.get("org", "s0").is_none());
+        assert!(cache.get("org", "s1").is_some());
+    }
+}
