@@ -283,3 +283,35 @@ async fn presentation_requests_are_listed_newest_first_by_page_filtered_and_only
     })
     .await;
 }
+
+/// A group whose transaction fails as a whole (PostgreSQL refuses a NUL character in text) is
+/// retried answer by answer: only the bad answer fails, the others are recorded.
+#[tokio::test]
+async fn a_failing_group_is_retried_answer_by_answer() {
+    each_backend(|store| async move {
+        let (_, b) = org(&store, "RRK").await;
+        let ds = store.dataset(&b);
+        let new =
+            |state| NewPresentationRequest { role_code: "R", state, request_doc: "{}", expires_at: 4_000_000_000 };
+        let mut ids = Vec::new();
+        for state in ["s-1", "s-2", "s-3"] {
+            ids.push(ds.create_presentation_request(&new(state)).await.unwrap());
+        }
+        let answer = |i: usize, doc: &str| PresentationAnswer {
+            scope: b.clone(),
+            request_id: ids[i].clone(),
+            vp_hash: secret_hash(&format!("vp-{i}")),
+            result_doc: doc.to_owned(),
+        };
+        let group = [answer(0, "{}"), answer(1, "{\"bad\":\"\u{0}\"}"), answer(2, "{}")];
+        let outcomes = store.record_presentation_answers(&group).await;
+        assert!(outcomes[0].is_ok() && outcomes[2].is_ok(), "{outcomes:?}");
+        let bad_refused = matches!(outcomes[1], Err(StoreError::Database(_)));
+        assert_eq!(bad_refused, store.backend() == store::Backend::Postgres, "{outcomes:?}");
+        assert!(result_of(ds, &ids[0]).await.is_some());
+        assert!(result_of(ds, &ids[2]).await.is_some());
+        assert_eq!(result_of(ds, &ids[1]).await.is_some(), !bad_refused);
+        assert!(store.verify_audit().await.unwrap().is_ok());
+    })
+    .await;
+}
