@@ -344,12 +344,7 @@ async fn answer(app: &TestApp, link: &str, held: &[HeldCredential], holder: &Sof
 #[tokio::test]
 async fn a_replayed_vp_token_is_refused_and_records_nothing() {
     each_backend(|app| async move {
-        let a = app.organisation("RJ1", "Organisation A").await;
-        let b = app.organisation("RRK", "Organisation B").await;
-        let pid = worker(&app, &a.admin_token).await;
-        let (holder, held) = issued_to_new_holder(&app, &a.admin_token, &pid).await;
-        let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/BANK-RN", &b_role()).await;
-        assert_eq!(status, 200);
+        let Scene { b, holder, held, .. } = scene(&app).await;
         let (first, link) = request(&app, &b.admin_token).await;
         let (path, body) = answer(&app, &link, &held, &holder).await;
         let (status, reply) = form(&app, &path, body.clone()).await;
@@ -382,12 +377,7 @@ async fn a_replayed_vp_token_is_refused_and_records_nothing() {
 #[tokio::test]
 async fn an_automatic_revocation_is_seen_by_the_next_answer() {
     each_backend(|app| async move {
-        let a = app.organisation("RJ1", "Organisation A").await;
-        let b = app.organisation("RRK", "Organisation B").await;
-        let pid = worker(&app, &a.admin_token).await;
-        let (holder, held) = issued_to_new_holder(&app, &a.admin_token, &pid).await;
-        let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/BANK-RN", &b_role()).await;
-        assert_eq!(status, 200);
+        let Scene { a, b, pid, holder, held } = scene(&app).await;
         let answered = |id: String| {
             let app = &app;
             let token = b.admin_token.clone();
@@ -422,12 +412,7 @@ async fn an_automatic_revocation_is_seen_by_the_next_answer() {
 #[tokio::test]
 async fn presentation_requests_are_listed_newest_first_with_filters_to_their_organisation_only() {
     each_backend(|app| async move {
-        let a = app.organisation("RJ1", "Organisation A").await;
-        let b = app.organisation("RRK", "Organisation B").await;
-        let pid = worker(&app, &a.admin_token).await;
-        let (holder, held) = issued_to_new_holder(&app, &a.admin_token, &pid).await;
-        let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/BANK-RN", &b_role()).await;
-        assert_eq!(status, 200);
+        let Scene { a, b, holder, held, .. } = scene(&app).await;
         let mut other_role = b_role();
         other_role["role_code"] = json!("PORTER");
         let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/PORTER", &other_role).await;
@@ -510,12 +495,7 @@ async fn presentation_requests_are_listed_newest_first_with_filters_to_their_org
 #[tokio::test]
 async fn a_revocation_by_another_process_is_seen_after_the_freshness_window() {
     each_backend(|app| async move {
-        let a = app.organisation("RJ1", "Organisation A").await;
-        let b = app.organisation("RRK", "Organisation B").await;
-        let pid = worker(&app, &a.admin_token).await;
-        let (holder, held) = issued_to_new_holder(&app, &a.admin_token, &pid).await;
-        let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/BANK-RN", &b_role()).await;
-        assert_eq!(status, 200);
+        let Scene { a, b, holder, held, .. } = scene(&app).await;
         app.state.verifier.set_status_fresh_for(std::time::Duration::from_secs(3600));
         assert!(answer_is_ready(&app, &b.admin_token, &held, &holder).await, "the list is now held in memory");
         sqlx::query("UPDATE issued_credentials SET status = 'revoked' WHERE org_id = $1 AND credential_type = $2")
@@ -555,4 +535,23 @@ async fn issued_to_new_holder(app: &TestApp, token: &str, pid: &str) -> (Softwar
         held.push(HeldCredential::parse(issued["credential"].as_str().unwrap()).unwrap());
     }
     (holder, held)
+}
+
+/// A's worker holding A's three credentials; B with the BANK-RN role.
+struct Scene {
+    a: testkit::OrgFixture,
+    b: testkit::OrgFixture,
+    pid: String,
+    holder: SoftwareEs256Key,
+    held: Vec<HeldCredential>,
+}
+
+async fn scene(app: &TestApp) -> Scene {
+    let a = app.organisation("RJ1", "Organisation A").await;
+    let b = app.organisation("RRK", "Organisation B").await;
+    let pid = worker(app, &a.admin_token).await;
+    let (holder, held) = issued_to_new_holder(app, &a.admin_token, &pid).await;
+    let (status, _) = app.send_json("PUT", &b.admin_token, "/api/v1/roles/BANK-RN", &b_role()).await;
+    assert_eq!(status, 200);
+    Scene { a, b, pid, holder, held }
 }
