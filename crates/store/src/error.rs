@@ -41,6 +41,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The store is shutting down: its pool, or a task writing for it, has closed.
+    pub fn closed() -> Self {
+        StoreError::Database(sqlx::Error::PoolClosed)
+    }
+
     /// Shorthand for `Invalid` with a field and a problem.
     pub fn invalid(field: impl Into<String>, problem: impl Into<String>) -> Self {
         StoreError::Invalid(FieldError { field: field.into(), problem: problem.into() })

@@ -7,9 +7,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result, ensure};
 use credentials::jws::SoftwareEs256Key;
 use credentials::oid4vc::matching::{self, HeldCredential};
-use credentials::oid4vc::vp::{AuthorizationResponse, ReceivedRequestObject, RequestLink, VpToken};
+use credentials::oid4vc::vp::{AuthorizationResponse, ReceivedRequestObject, RequestLink};
 use credentials::sdjwt::KeyBinding;
-use serde_json::Value;
 use server::AppState;
 use store::OrgScope;
 
@@ -35,17 +34,13 @@ async fn prepare_one(
     let request = ReceivedRequestObject::parse(&object).map_err(|e| anyhow::anyhow!("{e}"))?.request;
     let query = request.dcql_query.as_ref().context("no DCQL query")?;
     let selection = matching::select(query, held).map_err(|u| anyhow::anyhow!("unmatched {:?}", u.missing))?;
-    let now = chrono::Utc::now().timestamp();
-    let mut vp_token = VpToken::new();
-    for (query_id, picks) in &selection.picks {
-        for pick in picks {
-            let h = &held[pick.held];
-            let indices = matching::disclosure_indices(&h.sd, &pick.pointers)?;
-            let kb = KeyBinding { signer: holder, nonce: &request.nonce, aud: &request.client_id, iat: now };
-            let shown = matching::present(h, &indices, Some(&kb))?;
-            vp_token.entry(query_id.clone()).or_default().push(Value::String(shown));
-        }
-    }
+    let kb = KeyBinding {
+        signer: holder,
+        nonce: &request.nonce,
+        aud: &request.client_id,
+        iat: chrono::Utc::now().timestamp(),
+    };
+    let vp_token = matching::vp_token(&selection, held, &kb)?;
     let uri = request.response_uri.clone().context("no response_uri")?;
     let body = AuthorizationResponse::VpToken { vp_token, state: request.state.clone() }.to_form();
     Ok((created.id, body, uri))

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::FORMAT_SD_JWT_VC;
 use super::claims_path::ClaimPath;
 use super::dcql::{ClaimsQuery, CredentialQuery, DcqlQuery};
+use super::vp::VpToken;
 use crate::error::{CredentialError, VerifyError};
 use crate::sdjwt::{self, KeyBinding, SdJwt, pointer, process};
 use crate::vc::VC_TYP;
@@ -183,6 +184,26 @@ pub fn present(
     kb: Option<&KeyBinding<'_>>,
 ) -> Result<String, CredentialError> {
     held.sd.present_indices(indices, kb)
+}
+
+/// The `vp_token` answering a request (§8.1): every chosen candidate presented with exactly the
+/// disclosures its claims need and a KB-JWT, keyed by credential query id. (The wallet builds the
+/// same from the plan it shows for consent.)
+pub fn vp_token(
+    selection: &Selection,
+    held: &[HeldCredential],
+    kb: &KeyBinding<'_>,
+) -> Result<VpToken, CredentialError> {
+    let mut token = VpToken::new();
+    for (query_id, picks) in &selection.picks {
+        for pick in picks {
+            let h = &held[pick.held];
+            let indices = disclosure_indices(&h.sd, &pick.pointers)
+                .map_err(|e| CredentialError::Input { field: "disclosures", reason: e.to_string() })?;
+            token.entry(query_id.clone()).or_default().push(Value::String(present(h, &indices, Some(kb))?));
+        }
+    }
+    Ok(token)
 }
 
 /// Readable names for the claims a candidate answers, for consent screens.

@@ -265,15 +265,8 @@ mod tests {
     /// What the wallet would post: the matched disclosures with a KB-JWT.
     fn answer(w: &World, held: &[HeldCredential], q: &DcqlQuery, nonce: &str, aud: &str) -> VpToken {
         let sel = matching::select(q, held).unwrap();
-        let mut out = VpToken::new();
-        for (id, cands) in sel.picks {
-            let c = &cands[0];
-            let h = &held[c.held];
-            let idx = matching::disclosure_indices(&h.sd, &c.pointers).unwrap();
-            let kb = KeyBinding { signer: &w.holder, nonce, aud, iat: 2000 };
-            out.insert(id, vec![json!(matching::present(h, &idx, Some(&kb)).unwrap())]);
-        }
-        out
+        let kb = KeyBinding { signer: &w.holder, nonce, aud, iat: 2000 };
+        matching::vp_token(&sel, held, &kb).unwrap()
     }
 
     fn opts() -> VerifyOptions {

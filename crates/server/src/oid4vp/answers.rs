@@ -9,7 +9,7 @@
 
 use std::sync::OnceLock;
 
-use store::{PresentationAnswer, Store};
+use store::{PresentationAnswer, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 /// Largest group recorded in one transaction.
@@ -34,15 +34,14 @@ impl AnswerQueue {
             tx
         });
         let (reply, outcome) = oneshot::channel();
-        // When the writer is gone (its runtime shut down, or it panicked mid-group), record alone:
-        // the store refuses a second answer, so a group that did commit is not recorded twice.
-        let alone = answer.clone();
-        if sender.send((answer, reply)).await.is_ok()
-            && let Ok(outcome) = outcome.await
-        {
-            return outcome;
+        match sender.send((answer, reply)).await {
+            // The writer drops a reply only when its runtime shuts down, taking this request with it.
+            Ok(()) => outcome.await.unwrap_or_else(|_| Err(StoreError::closed())),
+            // The writer's runtime is gone (a server restarted inside one process): record alone.
+            Err(mpsc::error::SendError((answer, _))) => {
+                store.record_presentation_answers(std::slice::from_ref(&answer)).await.pop().unwrap_or(Ok(()))
+            }
         }
-        store.record_presentation_answers(std::slice::from_ref(&alone)).await.pop().unwrap_or(Ok(()))
     }
 }
 

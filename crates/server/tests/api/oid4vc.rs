@@ -7,7 +7,7 @@
 use credentials::jws::{Signer, SoftwareEs256Key};
 use credentials::oid4vc::matching::{self, HeldCredential};
 use credentials::oid4vc::proof::build_proof_jwt;
-use credentials::oid4vc::vp::{AuthorizationResponse, ReceivedRequestObject, RequestLink, VpToken};
+use credentials::oid4vc::vp::{AuthorizationResponse, ReceivedRequestObject, RequestLink};
 use credentials::sdjwt::KeyBinding;
 use serde_json::{Value, json};
 use testkit::{TestApp, each_backend, fixed_now, fixtures};
@@ -320,23 +320,9 @@ async fn answer(app: &TestApp, link: &str, held: &[HeldCredential], holder: &Sof
     let object = app.client.get(&link.request_uri).send().await.unwrap().text().await.unwrap();
     let request = ReceivedRequestObject::parse(&object).unwrap().request;
     let selection = matching::select(request.dcql_query.as_ref().unwrap(), held).unwrap();
-    let mut vp_token = VpToken::new();
-    for (id, picks) in &selection.picks {
-        for pick in picks {
-            let h = &held[pick.held];
-            let indices = matching::disclosure_indices(&h.sd, &pick.pointers).unwrap();
-            let kb = KeyBinding {
-                signer: holder,
-                nonce: &request.nonce,
-                aud: &request.client_id,
-                iat: fixed_now().timestamp(),
-            };
-            vp_token
-                .entry(id.clone())
-                .or_default()
-                .push(Value::String(matching::present(h, &indices, Some(&kb)).unwrap()));
-        }
-    }
+    let kb =
+        KeyBinding { signer: holder, nonce: &request.nonce, aud: &request.client_id, iat: fixed_now().timestamp() };
+    let vp_token = matching::vp_token(&selection, held, &kb).unwrap();
     let path = request.response_uri.unwrap().replace(&app.base, "");
     (path, AuthorizationResponse::VpToken { vp_token, state: request.state }.to_form())
 }

@@ -77,30 +77,28 @@ impl Dataset<'_> {
 
     /// The person of this dataset with this NI number.
     pub async fn find_person_by_ni(&self, ni: &NiNumber) -> Result<Record<Person>> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query(&format!("{PERSON_SELECT} WHERE org_id = $1 AND ni_number = $2"))
-            .bind(self.org())
-            .bind(ni.as_str())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let record = person_from_row(&row)?;
-        self.audit(&mut tx, Event::person("person.read", &record.id)).await?;
-        tx.commit().await?;
-        Ok(record)
+        self.find_by_ni(ni, None).await
     }
 
     /// The person of this dataset with this NI number *and* date of birth (the transfer match key);
     /// a person whose date of birth differs is `NotFound`.
     pub async fn find_person_by_ni_dob(&self, ni: &NiNumber, date_of_birth: NaiveDate) -> Result<Record<Person>> {
+        self.find_by_ni(ni, Some(date_of_birth)).await
+    }
+
+    /// The person with this NI number (and date of birth, when given); the read is audited only
+    /// when someone is found.
+    async fn find_by_ni(&self, ni: &NiNumber, date_of_birth: Option<NaiveDate>) -> Result<Record<Person>> {
+        let sql = match date_of_birth {
+            Some(_) => format!("{PERSON_SELECT} WHERE org_id = $1 AND ni_number = $2 AND date_of_birth = $3"),
+            None => format!("{PERSON_SELECT} WHERE org_id = $1 AND ni_number = $2"),
+        };
+        let mut query = sqlx::query(&sql).bind(self.org()).bind(ni.as_str());
+        if let Some(dob) = date_of_birth {
+            query = query.bind(db::date(dob));
+        }
         let mut tx = self.begin().await?;
-        let row = sqlx::query(&format!("{PERSON_SELECT} WHERE org_id = $1 AND ni_number = $2 AND date_of_birth = $3"))
-            .bind(self.org())
-            .bind(ni.as_str())
-            .bind(db::date(date_of_birth))
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = query.fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
         let record = person_from_row(&row)?;
         self.audit(&mut tx, Event::person("person.read", &record.id)).await?;
         tx.commit().await?;
