@@ -31,6 +31,10 @@ use sqlx::AnyPool;
 
 pub use audit::{AuditEntry, AuditFault, AuditReport, REGISTRY_CHAIN};
 pub use auth::{Auth, IssuedToken, NewUser, Principal, Role, TOKEN_PREFIX, TokenInfo, User};
+pub use auth::{AcceptInvitation, INVITATION_TTL_HOURS, IssuedInvitation, WorkerAccount, WorkerScope};
+pub use dataset::{
+    ACCESS_LOG_LIMIT, AccessActor, AccessEntry, ContactChange, ContactDetails, Me, MyLink, MyOrganisation, MyRecord,
+};
 pub use dataset::{
     Checkpoint, CredentialStatus, Dataset, ImportBatch, ImportRecord, ImportReport, IssueOutcome, IssueSlot,
     IssuedCredential, PersonRef, PersonSources, Record, STATUS_LIST_SIZE, TransferMatch, oh_source_id,

@@ -39,6 +39,8 @@ pub enum Source {
     Passport,
     /// Loaded from a bulk extract (CSV import, generator).
     Import,
+    /// Changed by the worker themselves through self-service (address, phone, email).
+    SelfService,
 }
 
 impl Source {
@@ -48,6 +50,7 @@ impl Source {
             Source::Iat { from_ods } => ("iat", Some(from_ods.as_str())),
             Source::Passport => ("passport", None),
             Source::Import => ("import", None),
+            Source::SelfService => ("self_service", None),
         }
     }
 
@@ -56,6 +59,7 @@ impl Source {
             ("iat", Some(from_ods)) => Source::Iat { from_ods },
             ("passport", _) => Source::Passport,
             ("import", _) => Source::Import,
+            ("self_service", _) => Source::SelfService,
             _ => Source::Local,
         }
     }

@@ -72,7 +72,7 @@ pub struct ProvenanceView {
     /// `user:<id>` or `system:<reason>`.
     pub recorded_by: String,
     pub recorded_at: chrono::DateTime<chrono::Utc>,
-    /// `local`, `iat`, `passport` or `import`.
+    /// `local`, `iat`, `passport`, `import` or `self_service`.
     pub source: String,
     /// For `iat`: the ODS code of the organisation the record was transferred from.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,6 +86,7 @@ impl From<store::Provenance> for ProvenanceView {
             store::Source::Iat { from_ods } => ("iat", Some(from_ods)),
             store::Source::Passport => ("passport", None),
             store::Source::Import => ("import", None),
+            store::Source::SelfService => ("self_service", None),
         };
         ProvenanceView { recorded_by: p.recorded_by, recorded_at: p.recorded_at, source: source.to_owned(), source_ods }
     }

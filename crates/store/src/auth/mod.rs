@@ -20,8 +20,10 @@ use crate::scope::{OrgScope, RegistryScope};
 use crate::{Store, db};
 
 mod tokens;
+mod workers;
 
 pub use tokens::{IssuedToken, TOKEN_PREFIX, TokenInfo};
+pub use workers::{AcceptInvitation, INVITATION_TTL_HOURS, IssuedInvitation, WorkerAccount, WorkerScope};
 
 const MIN_PASSWORD_LEN: usize = 10;
 
@@ -34,9 +36,13 @@ pub enum Role {
     Training,
     OccupationalHealth,
     Verifier,
+    /// A worker's own account: no organisation, only their own records through `worker_links`
+    /// (see [`workers`]). Never held by an organisation user.
+    Worker,
 }
 
 impl Role {
+    /// Every role an organisation user may hold (not [`Role::Worker`]).
     pub const ALL: [Role; 5] = [Role::Admin, Role::Hr, Role::Training, Role::OccupationalHealth, Role::Verifier];
 
     pub fn as_str(self) -> &'static str {
@@ -46,9 +52,11 @@ impl Role {
             Role::Training => "training",
             Role::OccupationalHealth => "occupational_health",
             Role::Verifier => "verifier",
+            Role::Worker => "worker",
         }
     }
 
+    /// An organisation user's role by name (`worker` is not one: worker accounts come from invitations).
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
@@ -58,8 +66,8 @@ fn roles_to_text(roles: &[Role]) -> String {
     roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
 }
 
-fn roles_from_text(text: &str) -> Vec<Role> {
-    text.split(',').filter_map(Role::parse).collect()
+pub(crate) fn roles_from_text(text: &str) -> Vec<Role> {
+    text.split(',').filter_map(|r| if r == Role::Worker.as_str() { Some(Role::Worker) } else { Role::parse(r) }).collect()
 }
 
 /// An authenticated caller.
@@ -187,6 +195,9 @@ impl Auth<'_> {
         let email = normalise_email(&new.email)?;
         if new.roles.is_empty() {
             return Err(StoreError::invalid("roles", "at least one role is required"));
+        }
+        if new.roles.contains(&Role::Worker) {
+            return Err(StoreError::invalid("roles", "worker accounts are made by invitation, not as organisation users"));
         }
         let hash = match new.password {
             Some(p) => Some(self.hash_password(p).await?),

@@ -12,6 +12,7 @@ mod children;
 mod compliance;
 mod credentials;
 mod import;
+mod me;
 mod offers;
 mod oh;
 mod people;
@@ -35,6 +36,9 @@ pub use credentials::{
     CredentialStatus, IssueOutcome, IssueSlot, IssuedCredential, PersonSources, STATUS_LIST_SIZE, oh_source_id,
 };
 pub use import::{Checkpoint, ImportBatch, ImportRecord, ImportReport, PersonRef};
+pub use me::{
+    ACCESS_LOG_LIMIT, AccessActor, AccessEntry, ContactChange, ContactDetails, Me, MyLink, MyOrganisation, MyRecord,
+};
 pub use offers::{NewOffer, Redemption, StoredOffer, pin_hash, secret_hash};
 pub use presentations::{
     NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,

@@ -8,6 +8,7 @@ mod compliance;
 mod connect;
 mod credentials;
 mod import;
+mod me;
 mod oid4vc;
 mod people;
 mod perf;
