@@ -11,6 +11,9 @@
 //!
 //! - OpenID4VCI 1.0 and OpenID4VP 1.0 with DCQL, as message types and rules: [`oid4vc`].
 //!
+//! - RFC 8785 (JSON canonicalisation) and RFC 7515 §7.2.1 (JWS JSON General Serialization), for
+//!   signed workforce sharing agreements: [`agreement`].
+//!
 //! The trust list is our own format (a JWS signed by the registry operator); see [`trust`].
 //!
 //! What the server calls:
@@ -23,6 +26,7 @@
 //! - OpenID4VCI / OpenID4VP endpoints: [`oid4vc::vci`], [`oid4vc::proof::verify_jwt_proofs`],
 //!   [`oid4vc::vp`], [`oid4vc::validate::validate_vp_token`].
 
+pub mod agreement;
 pub mod b64;
 pub mod error;
 pub mod json;

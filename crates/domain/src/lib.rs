@@ -5,6 +5,7 @@
 //! reads a clock: `today` is always a parameter. Every value the HTTP API accepts or returns is
 //! defined here with serde and OpenAPI (utoipa) derives.
 
+pub mod agreement;
 pub mod assignment;
 pub mod checks;
 pub mod compliance;

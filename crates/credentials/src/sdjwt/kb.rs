@@ -28,12 +28,22 @@ pub fn sd_hash(presented: &str) -> String {
 
 /// Signs a KB-JWT for `presented` (which must end with `~`).
 pub fn create(presented: &str, kb: &KeyBinding<'_>) -> Result<String, CredentialError> {
+    create_with(presented, kb, Map::new())
+}
+
+/// As [`create`], with further payload members, e.g. OpenID4VP 1.0 `transaction_data_hashes`
+/// (§B.3.3); they cannot replace the four this function sets.
+pub fn create_with(presented: &str, kb: &KeyBinding<'_>, extra: Map<String, Value>) -> Result<String, CredentialError> {
     if !presented.ends_with('~') {
         return Err(CredentialError::Input { field: "presentation", reason: "must end with '~'".into() });
     }
     let mut header = Map::new();
     header.insert("typ".into(), Value::String(KB_TYP.into()));
-    let payload = json!({ "iat": kb.iat, "aud": kb.aud, "nonce": kb.nonce, "sd_hash": sd_hash(presented) });
+    let mut payload = extra;
+    payload.insert("iat".into(), json!(kb.iat));
+    payload.insert("aud".into(), json!(kb.aud));
+    payload.insert("nonce".into(), json!(kb.nonce));
+    payload.insert("sd_hash".into(), json!(sd_hash(presented)));
     let payload = serde_json::to_vec(&payload).map_err(|e| CredentialError::Signing(e.to_string()))?;
     jws::sign_compact_without_kid(header, &payload, kb.signer)
 }
