@@ -17,6 +17,7 @@ pub mod org;
 pub mod passport;
 pub mod person;
 pub mod requirements;
+pub mod transfer;
 
 mod newtype;
 
