@@ -54,8 +54,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let store = Store::connect(&url).await.with_context(|| format!("creating {url}"))?;
     eprintln!("building the demo world in {} …", args.file);
     let (operator, orgs) = build(&store, &args).await?;
+    let ods_codes: Vec<String> = orgs.iter().map(|o| o.ods.clone()).collect();
+    let worker = crate::demo_worker::create(&store, &ods_codes).await?;
     if args.no_serve {
-        print_welcome(&format!("http://{}", args.listen), &operator, &orgs);
+        let base = format!("http://{}", args.listen);
+        print_welcome(&base, &operator, &orgs);
+        worker.iter().for_each(|w| crate::demo_worker::print(&base, w));
         return Ok(());
     }
     // Bind before printing so that the printed address is the real one (port 0 picks a free port).
@@ -63,6 +67,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let base = format!("http://{}", listener.local_addr()?);
     print_welcome(&base, &operator, &orgs);
+    worker.iter().for_each(|w| crate::demo_worker::print(&base, w));
     let mut state = AppState::new(store);
     state.public_url = Some(base.clone());
     if let (Some(first), Some(host)) = (orgs.first(), orgs.get(1).or(orgs.first())) {
@@ -175,7 +180,7 @@ async fn users(store: &Store, scope: &OrgScope, ods: &str) -> anyhow::Result<(St
     Ok((admin_email, admin_password, token))
 }
 
-fn password() -> String {
+pub(crate) fn password() -> String {
     rand::thread_rng().sample_iter(&Alphanumeric).take(16).map(char::from).collect()
 }
 

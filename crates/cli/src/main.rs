@@ -8,6 +8,7 @@ mod config;
 mod credential;
 mod demo;
 mod demo_oid4vc;
+mod demo_worker;
 mod generate;
 mod import;
 mod serve;

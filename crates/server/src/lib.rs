@@ -14,6 +14,9 @@ pub mod oid4vp;
 pub mod openapi;
 pub mod public;
 pub mod query;
+pub mod talent_profile;
+pub mod talent_profile_page;
+pub mod talent_profile_pdf;
 
 use std::sync::Arc;
 
@@ -68,11 +71,12 @@ impl AppState {
 
 /// The whole application as a router, ready to serve.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = api::router().merge(public::router()).split_for_parts();
+    let (api, openapi) = api::router().merge(public::router()).merge(talent_profile::router()).split_for_parts();
     let openapi = Arc::new(openapi::finish(openapi));
     api.route("/openapi.json", axum::routing::get(move || openapi::serve(openapi.clone())))
         .route("/health", axum::routing::get(|| async { "ok" }))
         .merge(oid4vci::router().merge(oid4vp::router()))
+        .merge(talent_profile::pages())
         .layer(axum::extract::DefaultBodyLimit::max(json::MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -3,6 +3,7 @@
 pub mod clearance;
 pub mod compliance;
 pub mod credentials;
+pub mod me;
 pub mod offers;
 pub mod organisations;
 pub mod people;
@@ -29,7 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(compliance::router())
         .merge(credentials::router())
         .merge(offers::router())
-        .merge(presentations::router());
+        .merge(presentations::router())
+        .merge(me::router());
     OpenApiRouter::new().nest("/api/v1", v1)
 }
 

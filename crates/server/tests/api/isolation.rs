@@ -113,6 +113,10 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         fixtures::role("ALPHA-ROLE")
     } else if path.contains("/tokens") {
         json!({"label": "stolen"})
+    } else if path.ends_with("/worker-invitations") {
+        json!({"email": "intruder@b.nhs.uk"})
+    } else if path.ends_with("/contact") {
+        json!({"phone": "0113 496 0000"})
     } else if path.starts_with("/api/v1/people/") {
         fixtures::person("Intruder", "CE123456A")
     } else {

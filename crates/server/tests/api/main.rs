@@ -5,5 +5,6 @@ mod bad_input;
 mod credentials;
 mod flows;
 mod isolation;
+mod me;
 mod oid4vc;
 mod property;
