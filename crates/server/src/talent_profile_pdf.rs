@@ -4,11 +4,14 @@
 //! which every reader has, so nothing is embedded and the file stays a few kilobytes; text is written in
 //! WinAnsiEncoding (Latin-1 plus typographic quotes and dashes), anything else shows as `?`. Layout is
 //! deliberately simple: one column of labelled sections, a new page when one fills. The QR code is drawn
-//! as filled squares, one per dark module, from the `qrcode` crate's module grid.
+//! as filled rectangles, one per run of dark modules, from the `qrcode` crate's module grid; page content
+//! streams are compressed (FlateDecode).
+
+use std::io::Write;
 
 use chrono::{DateTime, NaiveDate};
 use pdf_writer::types::{ActionType, AnnotationType};
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use qrcode::{Color, EcLevel, QrCode};
 
 use crate::error::ApiError;
@@ -18,8 +21,8 @@ const PAGE: (f32, f32) = (595.0, 842.0);
 const MARGIN: f32 = 50.0;
 const REGULAR: Name<'static> = Name(b"F1");
 const BOLD: Name<'static> = Name(b"F2");
-/// Side of the QR code on the page, in points (about 50 mm).
-const QR_SIDE: f32 = 140.0;
+/// Side of the QR code on the page, in points (about 56 mm: the signed link makes a dense code).
+const QR_SIDE: f32 = 160.0;
 
 /// Text in WinAnsiEncoding (PDF 32000-1 Annex D.2).
 fn win_ansi(text: &str) -> Vec<u8> {
@@ -113,10 +116,21 @@ fn qr(content: &mut Content, url: &str, x: f32, y: f32) -> Result<(), ApiError> 
     let width = code.width();
     let module = QR_SIDE / (width + 8) as f32;
     content.set_fill_gray(0.0);
-    for (i, color) in code.to_colors().into_iter().enumerate() {
-        if color == Color::Dark {
-            let (col, row) = ((i % width) as f32, (i / width) as f32);
-            content.rect(x + (col + 4.0) * module, y + QR_SIDE - (row + 5.0) * module, module, module);
+    let colors = code.to_colors();
+    // One rectangle per horizontal run of dark modules (a third of the squares, a smaller file).
+    for (row, line) in colors.chunks(width).enumerate() {
+        let mut col = 0;
+        while col < width {
+            if line[col] != Color::Dark {
+                col += 1;
+                continue;
+            }
+            let start = col;
+            while col < width && line[col] == Color::Dark {
+                col += 1;
+            }
+            let y_row = y + QR_SIDE - (row as f32 + 5.0) * module;
+            content.rect(x + (start as f32 + 4.0) * module, y_row, (col - start) as f32 * module, module);
         }
     }
     content.fill_nonzero();
@@ -168,7 +182,8 @@ pub fn render(profile: &TalentProfile, verify_url: &str) -> Result<Vec<u8>, ApiE
     for e in &profile.employment {
         let dates =
             format!("{} to {}", date(Some(e.start_date)), e.end_date.map_or("date".to_owned(), |d| date(Some(d))));
-        pages.row(REGULAR, 10.0, &[(0.0, 250.0, &e.role), (250.0, 160.0, &dates), (410.0, 85.0, &e.band)]);
+        let band = e.band.strip_prefix("band_").map_or_else(|| e.band.clone(), |b| format!("Band {b}"));
+        pages.row(REGULAR, 10.0, &[(0.0, 250.0, &e.role), (250.0, 160.0, &dates), (410.0, 85.0, &band)]);
         pages.row(REGULAR, 9.0, &[(12.0, 483.0, &format!("{}, {}", e.organisation, e.staff_group))]);
     }
 
@@ -217,10 +232,14 @@ pub fn render(profile: &TalentProfile, verify_url: &str) -> Result<Vec<u8>, ApiE
         resources.fonts().pair(REGULAR, regular).pair(BOLD, bold);
         resources.finish();
         page.finish();
-        pdf.stream(*content_id, &content.finish());
+        let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        zlib.write_all(&content.finish()).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let packed = zlib.finish().map_err(|e| ApiError::Internal(e.to_string()))?;
+        pdf.stream(*content_id, &packed).filter(Filter::FlateDecode);
     }
     let mut annotation = pdf.annotation(link);
     annotation.subtype(AnnotationType::Link).rect(Rect::new(MARGIN, MARGIN - 24.0, PAGE.0 - MARGIN, MARGIN - 10.0));
+    annotation.border(0.0, 0.0, 0.0, None);
     annotation.action().action_type(ActionType::Uri).uri(Str(verify_url.as_bytes()));
     annotation.finish();
     for (id, name) in [(regular, &b"Helvetica"[..]), (bold, &b"Helvetica-Bold"[..])] {

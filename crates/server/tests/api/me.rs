@@ -332,7 +332,7 @@ async fn record_compliance_and_offers_are_the_workers_own() {
     .await;
 }
 
-/// The verification link inside the PDF (its link annotation's URI; pdf-writer leaves streams uncompressed).
+/// The verification link inside the PDF (its link annotation's URI: an object of its own, not in a compressed stream).
 fn link_in(pdf: &[u8]) -> String {
     let text = String::from_utf8_lossy(pdf);
     let start = text.find("/URI (").expect("a link annotation") + 6;
