@@ -43,6 +43,7 @@ pub use dataset::{
     NewOffer, NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,
     PresentationStatus, Redemption, StoredOffer, pin_hash, secret_hash,
 };
+pub use dataset::{CohortEntry, CohortOutcome, CohortResult, Proposal};
 pub use db::{Backend, SQLITE_FILE_SUFFIXES, StoreOptions};
 pub use error::{Result, StoreError};
 pub use issuing::{IssuerKey, Issuing, NewKey, SigningKey, StatusListRows};

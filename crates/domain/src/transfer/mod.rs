@@ -16,6 +16,7 @@
 pub mod consent;
 pub mod matching;
 pub mod pds;
+pub mod view;
 
 pub use consent::{ConsentInput, ConsentMethod, ConsentRecord, ConsentState, consent_state};
 pub use matching::{
@@ -26,6 +27,7 @@ pub use pds::{
     Decision, LocalHoldings, MergePlan, PdsItem, PdsKind, PortableDataSet, ReportLine, ServiceEntry, SourceRecords,
     merge, merge_personal, portable_competence, service_history,
 };
+pub use view::{MatchCandidate, TransferReport, TransferStatus, TransferSummary};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -59,6 +59,11 @@ impl Dataset<'_> {
     ) -> Result<Record<Assignment>> {
         let mut current = self.get_child::<Assignment>(id).await?;
         current.value.transition(to, on).map_err(StoreError::Invalid)?;
-        self.replace_child(id, &current.value).await
+        let record = self.replace_child(id, &current.value).await?;
+        if to == AssignmentStatus::Active {
+            // Inter-authority transfer stage 2 on the start date (transfer_stage2.rs).
+            self.transfer_stage2_on_start(record.person_id.as_deref().unwrap_or_default()).await?;
+        }
+        Ok(record)
     }
 }

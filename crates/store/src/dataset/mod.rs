@@ -20,6 +20,9 @@ mod presentations;
 mod requirements;
 mod summary;
 mod transfer;
+mod transfer_cohort;
+mod transfer_stage1;
+mod transfer_stage2;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -44,7 +47,8 @@ pub use presentations::{
     NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,
     PresentationStatus,
 };
-pub use transfer::TransferMatch;
+pub use transfer::{Proposal, TransferMatch};
+pub use transfer_cohort::{CohortEntry, CohortOutcome, CohortResult};
 
 /// A stored value with its store id and provenance.
 #[derive(Debug, Clone, PartialEq, Serialize)]

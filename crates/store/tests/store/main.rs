@@ -15,3 +15,4 @@ mod perf;
 mod records;
 mod registry;
 mod scoping;
+mod transfer;
