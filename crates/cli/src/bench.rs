@@ -149,15 +149,10 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         let serial = rng.gen_range(0..generator.plan.config.people);
         let person = generator.current(serial).person;
         let ni = person.ni_number.clone().expect("generated people have NI numbers");
-        let dob = person.date_of_birth.format("%Y-%m-%d").to_string();
         let t = Instant::now();
-        let rows = sqlx::query("SELECT org_id, id FROM people WHERE ni_number = $1 AND date_of_birth = $2")
-            .bind(ni.as_str())
-            .bind(&dob)
-            .fetch_all(store.raw_pool())
-            .await?;
+        let matches = store.national_match_count(ni.as_str(), person.date_of_birth).await?;
         national.push(t.elapsed());
-        if rows.is_empty() {
+        if matches == 0 {
             bail!("lookup of serial {serial} found nothing");
         }
         let home = &orgs[generator.plan.home_of(serial)];
@@ -187,8 +182,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     }
 
     // One person's compliance, for random people of the largest organisation.
-    let ids: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM people WHERE org_id = $1").bind(&org.id).fetch_all(store.raw_pool()).await?;
+    let ids: Vec<String> = store.person_ids(&scope).await?;
     let mut single = Vec::with_capacity(args.samples);
     for _ in 0..args.samples.min(ids.len()) {
         let id = &ids[rng.gen_range(0..ids.len())];

@@ -189,8 +189,11 @@ fn load_holder(path: &Path) -> anyhow::Result<SoftwareEs256Key> {
 
 async fn local_state(target: &Target) -> anyhow::Result<AppState> {
     let url = &target.database.database_url;
-    let store = Store::connect(url).await.with_context(|| format!("opening {}", crate::serve::redact(url)))?;
+    // Acting on records needs a database that exists: a mistyped path must not become an empty one.
+    let store = Store::open_existing(url).await.with_context(|| format!("opening {}", crate::serve::redact(url)))?;
+    let keys = target.database.keys.key_store(&store, url).await?;
     let mut state = AppState::new(store);
+    state.keys = keys;
     state.public_url = Some(target.public_url.clone());
     Ok(state)
 }

@@ -68,7 +68,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let base = format!("http://{}", listener.local_addr()?);
     print_welcome(&base, &operator, &orgs);
     worker.iter().for_each(|w| crate::demo_worker::print(&base, w));
+    // The demo's keys are sealed under the key file beside its database, so `passport serve` on the same
+    // file later opens them.
+    let keys = crate::config::KeyArgs::default().key_store(&store, &url).await?;
     let mut state = AppState::new(store);
+    state.keys = keys;
     state.public_url = Some(base.clone());
     if let (Some(first), Some(host)) = (orgs.first(), orgs.get(1).or(orgs.first())) {
         match crate::demo_oid4vc::prepare(&state, &first.ods, (&host.ods, &host.token)).await? {

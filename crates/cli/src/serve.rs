@@ -13,7 +13,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(address = %listener.local_addr()?, "serving");
+    let keys = args.database.keys.key_store(&store, &args.database.database_url).await?;
     let mut state = AppState::new(store);
+    state.keys = keys;
     state.public_url = args.public_url;
     server::serve(listener, state, shutdown_signal()).await?;
     Ok(())

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use credentials::jws::{Jwk, Signer, SoftwareEs256Key};
+use credentials::jws::{Jwk, Signer};
 use credentials::sdjwt::{SdJwt, SdPlan};
 use credentials::status::{InMemoryStatus, StatusList, StatusListTokenSpec, StatusRef, issue_status_list_token};
 use credentials::trust::{self, ListedKey, TrustIndex, TrustList};
@@ -25,11 +25,12 @@ use credentials::{CredentialError, VerifyError};
 use domain::cstf::Catalogue;
 use domain::org::OdsCode;
 use domain::passport::{self, PassportInput, PassportPolicy, PassportType, Sourced};
-use store::{IssueOutcome, IssuedCredential, NewKey, OrgScope, Page, REGISTRY_CHAIN, Record, StoreError};
+use store::{IssueOutcome, IssuedCredential, OrgScope, Page, REGISTRY_CHAIN, Record};
 use tokio::sync::RwLock;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::keys::KeySigner;
 
 /// How long a verifier may cache a status list token (draft-ietf-oauth-status-list §5.1 `ttl`).
 pub const STATUS_LIST_TTL_SECS: u64 = 300;
@@ -70,43 +71,21 @@ fn internal(e: CredentialError) -> ApiError {
     ApiError::Internal(e.to_string())
 }
 
-/// The owner's signing key (an organisation id or the registry chain), generated and stored on
-/// first use.
-pub async fn signer_for(state: &AppState, owner: &str) -> Result<SoftwareEs256Key, ApiError> {
-    let issuing = state.store.issuing();
-    if let Some(stored) = issuing.signing_key(owner).await? {
-        return SoftwareEs256Key::from_pkcs8(stored.pkcs8()).map_err(internal);
+/// The owner's signing key (an organisation id or the registry chain), from the key store
+/// ([`AppState::keys`]), generated and stored on first use.
+pub async fn signer_for(state: &AppState, owner: &str) -> Result<KeySigner, ApiError> {
+    let obtained = state.keys.signer(owner).await?;
+    if obtained.created {
+        state.issuer_cache.invalidate().await;
     }
-    let key = SoftwareEs256Key::generate().map_err(internal)?;
-    let pkcs8 = key.to_pkcs8().map_err(internal)?;
-    let jwk = serde_json::to_string(&key.public_jwk()).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let new = NewKey { kid: key.kid(), alg: key.alg(), pkcs8: &pkcs8, public_jwk: &jwk };
-    match issuing.install_first_key(owner, &new).await {
-        Ok(()) => {
-            state.issuer_cache.invalidate().await;
-            Ok(key)
-        }
-        // Another request installed one first: use that.
-        Err(StoreError::Conflict { .. }) => {
-            let stored = issuing.signing_key(owner).await?.ok_or(ApiError::Internal("key vanished".into()))?;
-            SoftwareEs256Key::from_pkcs8(stored.pkcs8()).map_err(internal)
-        }
-        Err(other) => Err(other.into()),
-    }
+    Ok(obtained.signer)
 }
 
 /// Retires the organisation's signing key and makes a fresh one; returns the new public key.
 pub async fn rotate_key(state: &AppState, scope: &OrgScope) -> Result<(Jwk, DateTime<Utc>), ApiError> {
-    let key = SoftwareEs256Key::generate().map_err(internal)?;
-    let pkcs8 = key.to_pkcs8().map_err(internal)?;
-    let jwk = serde_json::to_string(&key.public_jwk()).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let stored = state
-        .store
-        .dataset(scope)
-        .rotate_issuer_key(&NewKey { kid: key.kid(), alg: key.alg(), pkcs8: &pkcs8, public_jwk: &jwk })
-        .await?;
+    let (jwk, stored) = state.keys.rotate(scope).await?;
     state.issuer_cache.invalidate().await;
-    Ok((key.public_jwk(), stored.created_at))
+    Ok((jwk, stored.created_at))
 }
 
 fn sourced<T: Clone>(records: &[Record<T>]) -> Vec<Sourced<T>> {
@@ -161,7 +140,7 @@ pub async fn issue(
         .store
         .dataset(scope)
         .issue_credential(person_id, |slot| {
-            let key = SoftwareEs256Key::from_pkcs8(slot.key.pkcs8()).map_err(internal)?;
+            let key = state.keys.open(slot.key)?;
             let s = slot.sources;
             let (checks, competences) = (sourced(&s.checks), sourced(&s.competences));
             let (immunisations, assignments) = (sourced(&s.immunisations), sourced(&s.assignments));

@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod issuer;
 pub mod json;
+pub mod keys;
 pub mod oid4vci;
 pub mod oid4vp;
 pub mod openapi;
@@ -44,18 +45,22 @@ pub struct AppState {
     pub oid4vc_orgs: Arc<oid4vci::OrgCache>,
     /// The verifier's open requests, status lists and answer queue.
     pub verifier: Arc<oid4vp::VerifierState>,
+    /// Where signing keys live; [`AppState::new`] gives a software key store sealing under a key of
+    /// this process only (tests, throwaway worlds): `serve` sets the configured one.
+    pub keys: Arc<dyn keys::KeyStore>,
 }
 
 impl AppState {
     pub fn new(store: Store) -> Self {
         AppState {
-            store,
             clock: Arc::new(Utc::now),
             due_within_days: 30,
             public_url: None,
             issuer_cache: Default::default(),
             oid4vc_orgs: Default::default(),
             verifier: Default::default(),
+            keys: Arc::new(keys::SoftwareKeyStore::new(store.clone(), keys::KekSource::Ephemeral)),
+            store,
         }
     }
 

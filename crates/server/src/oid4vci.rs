@@ -338,8 +338,8 @@ async fn token(State(state): State<AppState>, Path(ods): Path<String>, body: Byt
 
 async fn minter(state: &AppState, org: &Organisation) -> Result<NonceMinter, OAuthReply> {
     let key = issuer::signer_for(state, &org.id).await?;
-    let pkcs8 = key.to_pkcs8().map_err(OAuthReply::internal_error)?;
-    let secret = Sha256::digest([b"c_nonce\0".as_slice(), &pkcs8].concat());
+    // Derived from the issuer key through the key store, so it changes when the key rotates.
+    let secret = key.derive_secret("c_nonce");
     NonceMinter::new(&secret).map_err(OAuthReply::internal_error)
 }
 

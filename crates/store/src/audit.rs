@@ -11,9 +11,16 @@
 //! subject id, at, prev_hash); the first entry's prev_hash is 64 zeros. Editing a field changes the
 //! hash, deleting an entry leaves a gap in `seq` (or a head that points past the last entry), and
 //! moving entries changes `seq`, which is hashed. This module must not read personal data.
+//!
+//! **Anchoring.** The chain alone cannot show that its *tail* was cut off when `audit_heads` was
+//! rewritten to match, because the anchor sits in the same database. [`heads`] gives every chain's
+//! head for a checkpoint kept outside the database (the CLI signs it with the registry key);
+//! [`verify_against`] then demands that every checkpointed entry is still there with the same
+//! hash. Together with the full walk (every link from genesis to the head), a matching entry at
+//! the checkpointed `seq` means nothing up to it was removed or rewritten.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -66,6 +73,18 @@ impl AuditReport {
     pub fn is_ok(&self) -> bool {
         self.first_bad.is_none()
     }
+}
+
+/// One chain's head as a checkpoint records it: the last entry's `seq` and `hash`, and when that
+/// entry was written (`None` for a chain with no entries).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainHead {
+    /// The organisation's store id, or `registry`.
+    pub chain: String,
+    pub seq: i64,
+    pub hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// What happened, to whom: the caller-supplied part of an entry.
@@ -272,6 +291,84 @@ pub(crate) async fn for_subject(
     rows.iter().map(entry_from_row).collect()
 }
 
+/// Every chain's head, ordered by chain id, for a checkpoint.
+pub(crate) async fn heads(pool: &AnyPool) -> Result<Vec<ChainHead>> {
+    let rows = sqlx::query(
+        "SELECT h.org_id, h.seq, h.hash, l.at FROM audit_heads h \
+         LEFT JOIN audit_log l ON l.org_id = h.org_id AND l.seq = h.seq ORDER BY h.org_id",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let at: Option<String> = row.try_get(3)?;
+            Ok(ChainHead {
+                chain: row.try_get(0)?,
+                seq: row.try_get(1)?,
+                hash: row.try_get(2)?,
+                at: at.map(|t| db::parse_timestamp(&t, "audit_log")).transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// [`verify`], then checks that every checkpointed head is still in its chain with the same hash:
+/// a chain cut back below a checkpoint, or rewritten up to it, is reported even when
+/// `audit_heads` was rewritten to match.
+pub(crate) async fn verify_against(pool: &AnyPool, checkpoint: &[ChainHead]) -> Result<AuditReport> {
+    let mut report = verify(pool).await?;
+    if report.first_bad.is_some() {
+        return Ok(report);
+    }
+    for head in checkpoint {
+        if head.seq <= 0 {
+            continue;
+        }
+        let entry = sqlx::query("SELECT hash FROM audit_log WHERE org_id = $1 AND seq = $2")
+            .bind(&head.chain)
+            .bind(head.seq)
+            .fetch_optional(pool)
+            .await?;
+        let reason = match entry {
+            None => {
+                let now: Option<i64> = sqlx::query("SELECT seq FROM audit_heads WHERE org_id = $1")
+                    .bind(&head.chain)
+                    .fetch_optional(pool)
+                    .await?
+                    .map(|r| r.try_get(0))
+                    .transpose()?;
+                Some(match now {
+                    None => "chain missing: the checkpoint recorded it, the database has no such chain".to_owned(),
+                    Some(now) => format!(
+                        "truncated: the checkpoint recorded entry #{} but the chain now ends at #{now}",
+                        head.seq
+                    ),
+                })
+            }
+            Some(row) => {
+                let hash: String = row.try_get(0)?;
+                (hash != head.hash).then(|| "rewritten: this entry's hash differs from the checkpoint's".to_owned())
+            }
+        };
+        if let Some(reason) = reason {
+            let ods_code = ods_of(pool, &head.chain).await?;
+            report.first_bad = Some(AuditFault { org_id: head.chain.clone(), ods_code, seq: head.seq, reason });
+            break;
+        }
+    }
+    Ok(report)
+}
+
+async fn ods_of(pool: &AnyPool, chain: &str) -> Result<Option<String>> {
+    sqlx::query("SELECT ods_code FROM organisations WHERE id = $1")
+        .bind(chain)
+        .fetch_optional(pool)
+        .await?
+        .map(|r| r.try_get::<String, _>(0))
+        .transpose()
+        .map_err(Into::into)
+}
+
 /// Recomputes every chain and reports the first bad entry.
 pub(crate) async fn verify(pool: &AnyPool) -> Result<AuditReport> {
     let chains = sqlx::query("SELECT org_id FROM audit_heads UNION SELECT DISTINCT org_id FROM audit_log ORDER BY 1")
@@ -282,12 +379,7 @@ pub(crate) async fn verify(pool: &AnyPool) -> Result<AuditReport> {
         let chain: String = row.try_get(0)?;
         report.chains_checked += 1;
         if let Some((seq, reason)) = verify_chain(pool, &chain, &mut report.entries_checked).await? {
-            let ods_code = sqlx::query("SELECT ods_code FROM organisations WHERE id = $1")
-                .bind(&chain)
-                .fetch_optional(pool)
-                .await?
-                .map(|r| r.try_get::<String, _>(0))
-                .transpose()?;
+            let ods_code = ods_of(pool, &chain).await?;
             report.first_bad = Some(AuditFault { org_id: chain, ods_code, seq, reason });
             break;
         }

@@ -46,6 +46,10 @@ pub struct StoreOptions {
     /// one connection gave the best throughput and a 4–7x lower worst-case latency than four
     /// (`perf_concurrent_reads_by_pool_size`).
     pub max_connections: Option<u32>,
+    /// Refuse a SQLite database file that does not exist instead of creating it, naming the file:
+    /// for tools that inspect an existing database (`audit verify`, `verify`), where a mistyped
+    /// path must not produce an empty database that then looks intact.
+    pub must_exist: bool,
 }
 
 /// Opens the pool for `url`, refusing unknown schemes, and applies migrations.
@@ -88,6 +92,12 @@ async fn open_sqlite(url: &str, options: &StoreOptions) -> Result<AnyPool> {
         && !dir.is_dir()
     {
         return Err(StoreError::Config(format!("SQLite directory `{}` does not exist", dir.display())));
+    }
+    if !memory && options.must_exist && !Path::new(path).is_file() {
+        return Err(StoreError::Config(format!("SQLite database `{path}` does not exist")));
+    }
+    if !memory {
+        restrict_files(path)?;
     }
     // sqlx takes no lock around SQLite set-up: two processes opening a fresh file at once (a server and an
     // import, say) would both switch it to WAL and run 0001, and one would fail ("database is locked", "table
@@ -146,6 +156,32 @@ async fn open_sqlite(url: &str, options: &StoreOptions) -> Result<AnyPool> {
 /// SQLite's write-ahead log and shared memory, and our migration lock. Remove them all to remove a database.
 pub const SQLITE_FILE_SUFFIXES: [&str; 4] = ["", "-wal", "-shm", "-lock"];
 
+/// Creates the database file owner-only (0600) if it is missing, and narrows an existing database
+/// and its sidecars to 0600: they hold personal data and sealed keys. SQLite creates its `-wal`
+/// and `-shm` files with the database file's permissions; our `-lock` file is created 0600.
+fn restrict_files(path: &str) -> Result<()> {
+    let named = |e: std::io::Error, file: &str| StoreError::Config(format!("SQLite file `{file}`: {e}"));
+    let mut create = std::fs::OpenOptions::new();
+    create.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut create, 0o600);
+    match create.open(path) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(named(e, path)),
+    }
+    #[cfg(unix)]
+    for suffix in SQLITE_FILE_SUFFIXES {
+        use std::os::unix::fs::PermissionsExt;
+        let file = format!("{path}{suffix}");
+        let Ok(meta) = std::fs::metadata(&file) else { continue };
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(|e| named(e, &file))?;
+        }
+    }
+    Ok(())
+}
+
 /// The sidecar file that serialises migrations of the database at `path`.
 fn lock_path(path: &str) -> String {
     format!("{path}-lock")
@@ -155,7 +191,11 @@ fn lock_path(path: &str) -> String {
 async fn lock_file(path: &str) -> Result<std::fs::File> {
     let path = path.to_owned();
     let locked = tokio::task::spawn_blocking(move || {
-        let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(lock_path(&path))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(lock_path(&path))?;
         file.lock()?;
         Ok::<_, std::io::Error>(file)
     })

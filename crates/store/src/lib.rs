@@ -19,9 +19,11 @@ mod dataset;
 mod db;
 mod error;
 mod issuing;
+mod operator;
 mod page;
 mod registry;
 mod scope;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 use std::sync::Arc;
@@ -29,7 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::AnyPool;
 
-pub use audit::{AuditEntry, AuditFault, AuditReport, REGISTRY_CHAIN};
+pub use audit::{AuditEntry, AuditFault, AuditReport, ChainHead, REGISTRY_CHAIN};
 pub use auth::{Auth, IssuedToken, NewUser, Principal, Role, TOKEN_PREFIX, TokenInfo, User};
 pub use auth::{AcceptInvitation, INVITATION_TTL_HOURS, IssuedInvitation, WorkerAccount, WorkerScope};
 pub use dataset::{
@@ -68,6 +70,12 @@ impl Store {
         Store::connect_with(url, StoreOptions::default()).await
     }
 
+    /// [`Store::connect`] for tools that inspect an existing database: a SQLite file that does not
+    /// exist is refused, naming it, instead of being created empty.
+    pub async fn open_existing(url: &str) -> Result<Store> {
+        Store::connect_with(url, StoreOptions { must_exist: true, ..StoreOptions::default() }).await
+    }
+
     /// [`Store::connect`] with explicit options.
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Store> {
         let (pool, backend) = db::open(url, &options).await?;
@@ -99,8 +107,21 @@ impl Store {
         audit::verify(&self.pool).await
     }
 
-    /// The raw pool, for operator tooling (backup, benchmarks) and tests that tamper with rows on
-    /// purpose. Queries through it bypass tenancy and audit.
+    /// Every audit chain's head, for a checkpoint kept outside the database.
+    pub async fn audit_heads(&self) -> Result<Vec<ChainHead>> {
+        audit::heads(&self.pool).await
+    }
+
+    /// [`Store::verify_audit`], and every head of `checkpoint` must still be in its chain, unchanged:
+    /// detects a tail cut off (or rewritten) since the checkpoint even when `audit_heads` was
+    /// rewritten to match.
+    pub async fn verify_audit_against(&self, checkpoint: &[ChainHead]) -> Result<AuditReport> {
+        audit::verify_against(&self.pool, checkpoint).await
+    }
+
+    /// The raw pool, for tests that tamper with rows on purpose: queries through it bypass tenancy
+    /// and audit, so it exists only with the `testing` feature, which only tests enable.
+    #[cfg(any(test, feature = "testing"))]
     pub fn raw_pool(&self) -> &AnyPool {
         &self.pool
     }

@@ -38,7 +38,7 @@ fn test_options(backend: Backend) -> StoreOptions {
         Backend::Sqlite => None,
         Backend::Postgres => Some(4),
     };
-    StoreOptions { insecure_fast_password_hashing: true, max_connections }
+    StoreOptions { insecure_fast_password_hashing: true, max_connections, ..StoreOptions::default() }
 }
 
 impl TestDb {

@@ -5,6 +5,7 @@ mod bad_input;
 mod credentials;
 mod flows;
 mod isolation;
+mod keys;
 mod me;
 mod oid4vc;
 mod property;

@@ -155,3 +155,67 @@ async fn concurrent_writers_keep_one_unbroken_chain() {
     })
     .await;
 }
+
+/// Finding 5 of issue 14: an attacker with database access cuts the tail off a chain and rewrites
+/// `audit_heads` to match. The chain alone then verifies; a checkpoint taken before does not.
+#[tokio::test]
+async fn truncated_tail_with_rewritten_head_is_caught_by_a_checkpoint() {
+    each_backend(|store| async move {
+        let org_id = three_entries(&store).await;
+        let checkpoint = store.audit_heads().await.unwrap();
+        let head = checkpoint.iter().find(|h| h.chain == org_id).expect("org chain in checkpoint");
+        assert_eq!(head.seq, 4);
+        assert!(head.at.is_some());
+        assert!(store.verify_audit_against(&checkpoint).await.unwrap().is_ok());
+
+        let (seq3_hash,): (String,) = sqlx::query_as(&format!(
+            "SELECT hash FROM audit_log WHERE org_id = '{org_id}' AND seq = 3"
+        ))
+        .fetch_one(store.raw_pool())
+        .await
+        .unwrap();
+        tamper(&store, &format!("DELETE FROM audit_log WHERE org_id = '{org_id}' AND seq = 4")).await;
+        tamper(&store, &format!("UPDATE audit_heads SET seq = 3, hash = '{seq3_hash}' WHERE org_id = '{org_id}'"))
+            .await;
+        assert!(store.verify_audit().await.unwrap().is_ok(), "without an anchor the cut is invisible");
+
+        let bad = store.verify_audit_against(&checkpoint).await.unwrap().first_bad.expect("truncation detected");
+        assert_eq!((bad.org_id.as_str(), bad.seq), (org_id.as_str(), 4));
+        assert!(bad.reason.contains("truncated") && bad.reason.contains("#3"), "{}", bad.reason);
+        assert_eq!(bad.ods_code.as_deref(), Some("RJ1"));
+    })
+    .await;
+}
+
+/// A tail rewritten consistently (entries replaced and re-chained, head to match) keeps every
+/// link valid; the checkpointed entry's hash no longer matches.
+#[tokio::test]
+async fn rewritten_tail_is_caught_by_a_checkpoint() {
+    each_backend(|store| async move {
+        let org_id = three_entries(&store).await;
+        let checkpoint = store.audit_heads().await.unwrap();
+        let head = checkpoint.iter().find(|h| h.chain == org_id).unwrap().clone();
+        // Replace the last entry by one that claims another action: re-hash it as the store would
+        // by writing it through the store (delete, rewind the head, append anew).
+        let (seq3_hash,): (String,) =
+            sqlx::query_as(&format!("SELECT hash FROM audit_log WHERE org_id = '{org_id}' AND seq = 3"))
+                .fetch_one(store.raw_pool())
+                .await
+                .unwrap();
+        tamper(&store, &format!("DELETE FROM audit_log WHERE org_id = '{org_id}' AND seq = 4")).await;
+        tamper(&store, &format!("UPDATE audit_heads SET seq = 3, hash = '{seq3_hash}' WHERE org_id = '{org_id}'"))
+            .await;
+        let scope = store::OrgScope::system(org_id.clone(), "rewrite");
+        store.dataset(&scope).list_people(&Page::default()).await.unwrap();
+        assert!(store.verify_audit().await.unwrap().is_ok(), "the rewritten chain is self-consistent");
+
+        let bad = store.verify_audit_against(&checkpoint).await.unwrap().first_bad.expect("rewrite detected");
+        assert_eq!((bad.org_id.as_str(), bad.seq), (org_id.as_str(), head.seq));
+        assert!(bad.reason.contains("rewritten"), "{}", bad.reason);
+        // Growth since the checkpoint is fine.
+        let fresh = store.audit_heads().await.unwrap();
+        store.dataset(&scope).list_people(&Page::default()).await.unwrap();
+        assert!(store.verify_audit_against(&fresh).await.unwrap().is_ok());
+    })
+    .await;
+}

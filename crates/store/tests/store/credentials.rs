@@ -10,14 +10,15 @@ use store::{CredentialStatus, Dataset, IssueOutcome, IssuedCredential, NewKey, P
 use crate::common::*;
 
 fn key(kid: &str) -> NewKey<'_> {
-    NewKey { kid, alg: "ES256", pkcs8: b"not a real key", public_jwk: r#"{"kty":"EC"}"# }
+    NewKey { kid, alg: "ES256", material: b"not a real key", kek_id: "kek-test", public_jwk: r#"{"kty":"EC"}"# }
 }
 
 /// Issues a credential resting on `sources`; returns the ledger entry and the closure's output.
 async fn issue(ds: &Dataset<'_>, person_id: &str, sources: &[&str]) -> (IssuedCredential, String) {
     let sources: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
     ds.issue_credential(person_id, |slot| {
-        assert_eq!(slot.key.pkcs8(), b"not a real key");
+        assert_eq!(slot.key.material(), b"not a real key");
+        assert_eq!(slot.key.kek_id(), Some("kek-test"));
         Ok::<_, StoreError>(IssueOutcome {
             credential_type: "criminal_record".into(),
             vct: "https://x.test/vct/staff-passport/dbs".into(),

@@ -115,7 +115,11 @@ async fn perf_concurrent_reads_by_pool_size() {
     for pool in [1u32, 2, 4] {
         let path = std::env::temp_dir().join(format!("passport-perf-{}.db", uuid::Uuid::new_v4()));
         let url = format!("sqlite://{}", path.display());
-        let options = store::StoreOptions { insecure_fast_password_hashing: true, max_connections: Some(pool) };
+        let options = store::StoreOptions {
+            insecure_fast_password_hashing: true,
+            max_connections: Some(pool),
+            ..store::StoreOptions::default()
+        };
         let store = store::Store::connect_with(&url, options).await.unwrap();
         let (_, a) = org(&store, "RJ1").await;
         let batch = ImportBatch { people: (0..200).map(record).collect(), ..Default::default() };
