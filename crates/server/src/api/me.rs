@@ -19,6 +19,7 @@ use domain::cstf::{Catalogue, Competence};
 use domain::immunisation::{Immunisation, OhClearance};
 use domain::passport::PassportType;
 use domain::person::{Address, Person};
+use domain::transfer::{ConsentRecord, ConsentState, TransferSummary};
 use serde::{Deserialize, Serialize};
 use store::{AcceptInvitation, AccessActor, ContactDetails, MyRecord, Role, StoreError, WorkerScope};
 use utoipa_axum::router::OpenApiRouter;
@@ -45,6 +46,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_offer))
         .routes(routes!(update_contact))
         .routes(routes!(access_log))
+        .routes(routes!(transfer_consent, set_transfer_consent))
+        .routes(routes!(transfers))
 }
 
 /// A worker account, acting on its own records.
@@ -584,4 +587,63 @@ async fn access_log(
             })
             .collect(),
     ))
+}
+
+/// Your consent to inter-authority transfers of this record: where it stands and every statement.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TransferConsentView {
+    /// `none`, `given` or `withdrawn`, with `since`.
+    pub consent: ConsentState,
+    /// Every statement, oldest first (yours by self-service, or recorded by HR).
+    pub statements: Vec<ConsentRecord>,
+}
+
+/// Whether you consent to your records following you to a new NHS employer (inter-authority transfer), in
+/// one organisation. Role: worker.
+#[utoipa::path(get, path = "/me/organisations/{ods_code}/transfer-consent", tag = "self-service",
+    security(("bearer" = [])), params(("ods_code" = String, Path)),
+    responses((status = 200, body = TransferConsentView), (status = 404, body = Problem)))]
+async fn transfer_consent(
+    State(state): State<AppState>,
+    WorkerCaller(scope): WorkerCaller,
+    Path(ods_code): Path<String>,
+) -> ApiResult<Json<TransferConsentView>> {
+    let (consent, statements) = state.store.me(&scope).transfer_consent(&ods_code).await?;
+    Ok(Json(TransferConsentView { consent, statements }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentChoice {
+    /// `true` to give consent, `false` to withdraw it.
+    pub given: bool,
+}
+
+/// Give or withdraw your consent to inter-authority transfers of this record (recorded as self-service).
+/// Role: worker.
+#[utoipa::path(put, path = "/me/organisations/{ods_code}/transfer-consent", tag = "self-service",
+    request_body = ConsentChoice, security(("bearer" = [])), params(("ods_code" = String, Path)),
+    responses((status = 200, body = TransferConsentView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn set_transfer_consent(
+    State(state): State<AppState>,
+    WorkerCaller(scope): WorkerCaller,
+    Path(ods_code): Path<String>,
+    ValidJson(choice): ValidJson<ConsentChoice>,
+) -> ApiResult<Json<TransferConsentView>> {
+    let me = state.store.me(&scope);
+    me.set_transfer_consent(&ods_code, choice.given).await?;
+    let (consent, statements) = me.transfer_consent(&ods_code).await?;
+    Ok(Json(TransferConsentView { consent, statements }))
+}
+
+/// Transfers of your records from an earlier NHS employer into this organisation's record. Role: worker.
+#[utoipa::path(get, path = "/me/organisations/{ods_code}/transfers", tag = "self-service",
+    security(("bearer" = [])), params(("ods_code" = String, Path)),
+    responses((status = 200, body = Vec<TransferSummary>), (status = 404, body = Problem)))]
+async fn transfers(
+    State(state): State<AppState>,
+    WorkerCaller(scope): WorkerCaller,
+    Path(ods_code): Path<String>,
+) -> ApiResult<Json<Vec<TransferSummary>>> {
+    Ok(Json(state.store.me(&scope).transfers(&ods_code).await?))
 }

@@ -117,6 +117,8 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         json!({"email": "intruder@b.nhs.uk"})
     } else if path.ends_with("/contact") {
         json!({"phone": "0113 496 0000"})
+    } else if path.starts_with("/api/v1/me/") && path.ends_with("/transfer-consent") {
+        json!({"given": true})
     } else if path.starts_with("/api/v1/people/") {
         fixtures::person("Intruder", "CE123456A")
     } else {

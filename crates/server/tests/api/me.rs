@@ -134,6 +134,8 @@ async fn every_me_route_with_another_workers_organisation_is_not_found() {
             for method in methods.as_object().unwrap().keys() {
                 let body = if template.ends_with("/contact") {
                     json!({"address": {"lines": ["1 Way"], "town": "Leeds", "postcode": "LS1 4AP"}})
+                } else if template.ends_with("/transfer-consent") {
+                    json!({"given": true})
                 } else {
                     json!({"types": ["criminal_record"]})
                 };
@@ -448,4 +450,31 @@ fn pdftotext(pdf: &[u8]) -> Option<String> {
     let out = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output().ok()?;
     assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test]
+async fn worker_gives_and_withdraws_transfer_consent_by_self_service() {
+    each_backend(|app| async move {
+        let a = app.organisation("RJ1", "Organisation A").await;
+        let pid = person(&app, &a.admin_token, "Okafor", "AB123456C").await;
+        let worker = enrol(&app, &a, &pid, "w@nhs.net").await;
+        let path = "/api/v1/me/organisations/RJ1/transfer-consent";
+        let (status, body) = app.get(&worker, path).await;
+        assert_eq!((status, body["consent"]["state"].as_str()), (200, Some("none")), "{body}");
+        let (status, body) = app.send_json("PUT", &worker, path, &json!({"given": true})).await;
+        assert_eq!((status, body["consent"]["state"].as_str()), (200, Some("given")), "{body}");
+        let (_, body) = app.send_json("PUT", &worker, path, &json!({"given": false})).await;
+        assert_eq!(body["consent"]["state"], "withdrawn");
+        let statements = body["statements"].as_array().unwrap();
+        assert_eq!(statements.len(), 2);
+        assert_eq!(statements[0]["method"], "self_service");
+        let (status, transfers) = app.get(&worker, "/api/v1/me/organisations/RJ1/transfers").await;
+        assert_eq!((status, transfers), (200, json!([])));
+        let (_, log) = app.get(&worker, "/api/v1/me/access-log").await;
+        assert!(
+            log.as_array().unwrap().iter().any(|e| e["action"] == "transfer.consent_withdrawn" && e["actor"] == "you")
+        );
+        app
+    })
+    .await;
 }

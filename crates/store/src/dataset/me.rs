@@ -1,5 +1,6 @@
 //! Self-service: a worker's own records in every organisation whose record is linked to their account,
-//! their contact details (changed with provenance `self_service`, each change kept for HR), and the audit
+//! their contact details (changed with provenance `self_service`, each change kept for HR), their consent to
+//! inter-authority transfers and the transfers into their records, and the audit
 //! trail of who read, changed, issued from or transferred those records.
 //!
 //! Every method takes a [`WorkerScope`] and reaches only rows of `worker_links` for that account: another
@@ -11,6 +12,7 @@ use chrono::{DateTime, Utc};
 use domain::compliance::PersonRecord;
 use domain::person::{Address, Person};
 use domain::requirements::RoleRequirements;
+use domain::transfer::{ConsentInput, ConsentMethod, ConsentRecord, ConsentState, TransferSummary};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -208,6 +210,27 @@ impl<'s> Me<'s> {
     pub async fn credentials(&self, ods_code: &str) -> Result<Vec<IssuedCredential>> {
         let link = self.link(ods_code).await?;
         self.dataset(&link).list_credentials(link.person_id()).await
+    }
+
+    /// The worker's consent to inter-authority transfers of their record in one organisation: where it
+    /// stands and every statement, oldest first (audited `transfer.consent_read`).
+    pub async fn transfer_consent(&self, ods_code: &str) -> Result<(ConsentState, Vec<ConsentRecord>)> {
+        let link = self.link(ods_code).await?;
+        self.dataset(&link).transfer_consent(link.person_id()).await
+    }
+
+    /// The worker gives (`true`) or withdraws (`false`) consent to transfers of their record in one
+    /// organisation, by self-service.
+    pub async fn set_transfer_consent(&self, ods_code: &str, given: bool) -> Result<ConsentRecord> {
+        let link = self.link(ods_code).await?;
+        let input = ConsentInput { given, method: ConsentMethod::SelfService, evidence_ref: None };
+        self.dataset(&link).record_transfer_consent(link.person_id(), &input).await
+    }
+
+    /// Transfers into the worker's record in one organisation (from an earlier employer's), newest first.
+    pub async fn transfers(&self, ods_code: &str) -> Result<Vec<TransferSummary>> {
+        let link = self.link(ods_code).await?;
+        self.dataset(&link).transfers_for_person(link.person_id()).await
     }
 
     /// Replaces the worker's address, phone and email in one organisation's record (already validated by
