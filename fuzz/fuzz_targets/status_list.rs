@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = StatusRef::peek(&text);
     let f = passport_fuzz::fixture();
     if let Ok(key) = credentials::jws::VerifyingKey::from_jwk(&f.world.holder_jwk()) {
-        let _ = verify_status_list_token(&text, "https://rx1.passport.example.nhs.uk/status/1", &key, passport_fuzz::NOW);
+        let _ =
+            verify_status_list_token(&text, "https://rx1.passport.example.nhs.uk/status/1", &key, passport_fuzz::NOW);
     }
 });
