@@ -47,7 +47,7 @@ pub async fn prepare(
             continue;
         };
         let Ok(role) = dataset.get_role_requirements(&role_code).await else { continue };
-        let types = oid4vp::passport_types(&role.value);
+        let types = domain::passport::types_for(&role.value);
         if !server::issuer::issuable(&record, issuer_ods, &org.name, &types, today) {
             continue;
         }

@@ -134,6 +134,22 @@ pub struct TypeMetadata {
     pub display: Vec<TypeDisplay>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claims: Vec<ClaimMetadata>,
+    /// Where a JSON Schema of the credential's processed payload is published, with its
+    /// integrity. Type Metadata had these members up to draft -08 (§6.5 there); later drafts
+    /// describe claims only through `claims`, and a receiver ignores members it does not know,
+    /// so they are kept for those that validate with a schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_uri: Option<String>,
+    #[serde(rename = "schema_uri#integrity", default, skip_serializing_if = "Option::is_none")]
+    pub schema_uri_integrity: Option<String>,
+}
+
+/// A W3C Subresource Integrity string (`sha256-<base64>`) of a document, as the `#integrity`
+/// members of Type Metadata carry it.
+pub fn integrity(document: &[u8]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(document)))
 }
 
 /// Display properties of the type for one locale (§6.3).

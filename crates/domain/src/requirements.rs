@@ -60,6 +60,40 @@ impl CompetenceRequirement {
     }
 }
 
+/// One requirement of a role, whatever its kind: what a host asks a worker's passport for and
+/// decides one by one. JSON: `{"type": "check", "of": {"kind": "criminal_record", …}}`,
+/// `{"type": "immunisation", "of": "hepatitis_b"}`, `{"type": "epp"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", content = "of", rename_all = "snake_case")]
+pub enum Requirement {
+    Check(CheckRequirement),
+    Competence(CompetenceRequirement),
+    Immunisation(Antigen),
+    Epp,
+}
+
+impl Requirement {
+    /// The stable id compliance results use: `check:criminal_record`, `epp`, ….
+    pub fn id(&self) -> String {
+        match self {
+            Requirement::Check(c) => c.id(),
+            Requirement::Competence(c) => c.id(),
+            Requirement::Immunisation(a) => a.requirement_id().to_owned(),
+            Requirement::Epp => "epp".to_owned(),
+        }
+    }
+
+    /// The human label compliance results use.
+    pub fn label(&self) -> String {
+        match self {
+            Requirement::Check(c) => c.kind.label().to_owned(),
+            Requirement::Competence(c) => c.competence.label(),
+            Requirement::Immunisation(a) => a.label().to_owned(),
+            Requirement::Epp => crate::compliance::EPP_LABEL.to_owned(),
+        }
+    }
+}
+
 /// Everything a role needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -79,6 +113,18 @@ pub struct RoleRequirements {
 }
 
 impl RoleRequirements {
+    /// Every requirement, in the order compliance results list them: checks, competences,
+    /// immunisations, EPP.
+    pub fn items(&self) -> Vec<Requirement> {
+        let mut items: Vec<Requirement> = self.checks.iter().cloned().map(Requirement::Check).collect();
+        items.extend(self.competences.iter().cloned().map(Requirement::Competence));
+        items.extend(self.immunisations.iter().copied().map(Requirement::Immunisation));
+        if self.epp_required {
+            items.push(Requirement::Epp);
+        }
+        items
+    }
+
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let code_ok = (1..=40).contains(&self.role_code.len())
@@ -192,5 +238,27 @@ mod tests {
         let r = nurse();
         assert_eq!(r.checks[0].id(), "check:criminal_record");
         assert_eq!(r.competences[0].id(), "competence:cstf:fire_safety:1");
+        let ids: Vec<String> = r.items().iter().map(Requirement::id).collect();
+        assert_eq!(
+            ids,
+            [
+                "check:criminal_record",
+                "check:identity",
+                "competence:cstf:fire_safety:1",
+                "immunisation:hepatitis_b",
+                "immunisation:mmr"
+            ]
+        );
+    }
+
+    #[test]
+    fn requirements_round_trip_through_json() {
+        let mut role = nurse();
+        role.epp_required = true;
+        for item in role.items() {
+            let json = serde_json::to_value(&item).unwrap();
+            assert_eq!(serde_json::from_value::<Requirement>(json.clone()).unwrap(), item, "{json}");
+        }
+        assert_eq!(serde_json::to_value(Requirement::Epp).unwrap(), serde_json::json!({"type": "epp"}));
     }
 }

@@ -157,16 +157,17 @@ pub async fn issue(
             };
             let mapped = passport::map(kind, &input, &Catalogue::national(), &PassportPolicy::default(), today)?;
             let exp = passport::exp_of(mapped.valid_until);
-            let sd = SdPlan::all_members(&mapped.claims, 2);
+            let claims = mapped.to_json();
+            let sd = SdPlan::all_members(&claims, 2);
             let spec = VcSpec {
                 iss: issuer_id(&base, &ods),
-                vct: kind.vct(&base),
+                vct: kind.vct(),
                 iat: now.timestamp(),
                 nbf: None,
                 exp: Some(exp),
                 cnf: Some(holder),
                 status: Some(StatusRef { idx: slot.index as u64, uri: status_list_uri(&base, &ods, slot.list_id) }),
-                claims: mapped.claims,
+                claims,
                 sd,
             };
             let credential = issue_vc(&spec, &key, &mut rand::thread_rng()).map_err(internal)?;

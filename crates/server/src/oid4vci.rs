@@ -143,11 +143,12 @@ pub async fn organisation(state: &AppState, ods: &str) -> Result<Organisation, A
     Ok(org)
 }
 
-/// The configurations every issuer offers: one per passport type, keyed by its type key.
-pub fn configurations(base: &str) -> BTreeMap<String, CredentialConfiguration> {
+/// The configurations every issuer offers: one per passport type, keyed by its type key, each
+/// with the type's `vct` (the same on every deployment, so `base` does not enter it).
+pub fn configurations(_base: &str) -> BTreeMap<String, CredentialConfiguration> {
     PassportType::ALL
         .into_iter()
-        .map(|kind| (kind.key().to_owned(), CredentialConfiguration::sd_jwt_vc(&kind.vct(base), kind.name())))
+        .map(|kind| (kind.key().to_owned(), CredentialConfiguration::sd_jwt_vc(&kind.vct(), kind.name())))
         .collect()
 }
 

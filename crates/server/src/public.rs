@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(issuer_metadata))
         .routes(routes!(status_list))
         .routes(routes!(type_metadata))
+        .routes(routes!(type_schema))
         .routes(routes!(trust_list))
         .routes(routes!(operator_jwks))
 }
@@ -83,21 +84,50 @@ async fn status_list(
     Ok(([(CONTENT_TYPE, "application/statuslist+jwt".to_owned()), (CACHE_CONTROL, cache)], token))
 }
 
-/// Type metadata of a passport credential type, served at its `vct` URL (SD-JWT VC draft -26 §6).
-/// Public.
+/// Where a type's metadata is published on every deployment: `/vct/staff-passport/{slug}`.
+pub fn metadata_path(kind: PassportType) -> String {
+    format!("/vct/staff-passport/{}", kind.slug())
+}
+
+/// Where the JSON Schema of a type's claims is published: `/vct/staff-passport/{slug}/schema`.
+pub fn schema_path(kind: PassportType) -> String {
+    format!("{}/schema", metadata_path(kind))
+}
+
+fn kind_of(slug: &str) -> Result<PassportType, ApiError> {
+    PassportType::ALL.into_iter().find(|t| t.slug() == slug).ok_or(ApiError::NotFound)
+}
+
+/// Type metadata of a passport credential type (SD-JWT VC draft -26 §6), describing its `vct`
+/// (`urn:nhs:staff-passport:{slug}:1`, the same on every deployment). Public.
 #[utoipa::path(get, path = "/vct/staff-passport/{slug}", tag = "public",
-    params(("slug" = String, Path, description = "identity, registration, dbs, occupational-health, training or employment")),
+    params(("slug" = String, Path, description = "identity, registration, dbs, occupational-health, training, employment or employment-history")),
     responses((status = 200, body = Object), (status = 404, body = Problem)))]
 async fn type_metadata(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<Json<TypeMetadata>> {
-    let kind = PassportType::ALL.into_iter().find(|t| t.slug() == slug).ok_or(ApiError::NotFound)?;
-    Ok(Json(metadata(kind, state.public_url())))
+    Ok(Json(metadata(kind_of(&slug)?, state.public_url())))
+}
+
+/// The JSON Schema (draft 2020-12) of a passport type's processed payload: every claim the issuer
+/// writes, with its type and allowed values. Public.
+#[utoipa::path(get, path = "/vct/staff-passport/{slug}/schema", tag = "public",
+    params(("slug" = String, Path, description = "as for the type metadata")),
+    responses((status = 200, content_type = "application/schema+json", body = Object), (status = 404, body = Problem)))]
+async fn type_schema(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
+    let body = schema_document(kind_of(&slug)?, state.public_url());
+    Ok(([(CONTENT_TYPE, "application/schema+json"), (CACHE_CONTROL, "public, max-age=86400")], body))
+}
+
+/// The schema document's bytes as served (its `$id` is where this deployment serves it).
+pub fn schema_document(kind: PassportType, base: &str) -> Vec<u8> {
+    let id = format!("{}{}", base.trim_end_matches('/'), schema_path(kind));
+    serde_json::to_vec(&domain::passport::schema::json_schema(kind, &id)).unwrap_or_default()
 }
 
 /// The type metadata document of `kind`: every claim is selectively disclosable (`sd: always`).
 pub fn metadata(kind: PassportType, base: &str) -> TypeMetadata {
     let en = |label: &str| vec![ClaimDisplay { locale: "en-GB".into(), label: label.into(), description: None }];
     TypeMetadata {
-        vct: kind.vct(base),
+        vct: kind.vct(),
         name: Some(kind.name().into()),
         description: Some(format!("{} issued by an NHS organisation from its verified records.", kind.name())),
         extends: None,
@@ -113,6 +143,8 @@ pub fn metadata(kind: PassportType, base: &str) -> TypeMetadata {
                 mandatory: None,
             })
             .collect(),
+        schema_uri: Some(format!("{}{}", base.trim_end_matches('/'), schema_path(kind))),
+        schema_uri_integrity: Some(credentials::vc::integrity(&schema_document(kind, base))),
     }
 }
 

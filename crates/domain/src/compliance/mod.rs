@@ -7,9 +7,11 @@
 //! in an organisation at once. Stable requirement ids: `check:criminal_record`,
 //! `competence:cstf:fire_safety:1`, `competence:local:SHARPS-1`, `immunisation:hepatitis_b`, `epp`.
 
+mod evidence;
 mod rules;
 mod summary;
 
+pub use evidence::{Evidence, ImmunityEvidence};
 pub use summary::{NonCompliantPerson, OrgSummary, StatusCounts};
 
 use std::borrow::Cow;
@@ -24,7 +26,7 @@ use crate::cstf::{Catalogue, Competence};
 use crate::error::{FieldError, ValidationErrors, indexed};
 use crate::immunisation::{Immunisation, OhClearance};
 use crate::person::Person;
-use crate::requirements::RoleRequirements;
+use crate::requirements::{Requirement, RoleRequirements};
 
 /// Where one requirement stands. Ordered from best to worst, so the overall status is the maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -153,13 +155,42 @@ pub fn evaluate(
     let mut items = Vec::with_capacity(size);
     items.extend(role.checks.iter().map(|req| rules::check(req, &record.checks, window)));
     items.extend(role.competences.iter().map(|req| rules::competence(req, &record.competences, catalogue, window)));
-    items.extend(role.immunisations.iter().map(|antigen| rules::immunisation(*antigen, &record.immunisations, window)));
+    if !role.immunisations.is_empty() {
+        let immunities: Vec<ImmunityEvidence> = record
+            .immunisations
+            .iter()
+            .filter(|i| role.immunisations.contains(&i.antigen))
+            .map(ImmunityEvidence::of)
+            .collect();
+        items.extend(role.immunisations.iter().map(|antigen| rules::immunisation(*antigen, &immunities, window)));
+    }
     if role.epp_required {
-        items.push(rules::epp(record, window));
+        items.push(rules::epp(record.oh_clearance.as_ref(), &record.checks, window));
     }
     let overall = items.iter().map(|i| i.status).max().unwrap_or(ComplianceStatus::Met);
     PersonCompliance { overall, items }
 }
+
+/// Decides one requirement on `evidence`, by the same rule [`evaluate`] applies to a person's
+/// records: what a host does with the claims of presented credentials.
+pub fn decide(
+    requirement: &Requirement,
+    evidence: &Evidence,
+    catalogue: &Catalogue,
+    today: NaiveDate,
+    due_within_days: u32,
+) -> RequirementResult {
+    let window = rules::Window { today, due_within_days: i64::from(due_within_days) };
+    match requirement {
+        Requirement::Check(req) => rules::check(req, &evidence.checks, window),
+        Requirement::Competence(req) => rules::competence(req, &evidence.competences, catalogue, window),
+        Requirement::Immunisation(antigen) => rules::immunisation(*antigen, &evidence.immunities, window),
+        Requirement::Epp => rules::epp(evidence.oh_clearance.as_ref(), &evidence.checks, window),
+    }
+}
+
+/// The label of the EPP requirement, as compliance results give it.
+pub const EPP_LABEL: &str = rules::EPP_LABEL;
 
 #[cfg(test)]
 mod tests;

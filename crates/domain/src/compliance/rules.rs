@@ -10,10 +10,10 @@ use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::{ComplianceStatus, PersonRecord, RequirementResult};
+use super::{ComplianceStatus, ImmunityEvidence, RequirementResult};
 use crate::checks::{CheckDetails, CheckKind, CheckOutcome, EmploymentCheck, EppClearance, IdentityRoute};
 use crate::cstf::{CSTF_TABLE, Catalogue, Competence, CompetenceRef, CstfSubject, add_months};
-use crate::immunisation::{Antigen, Immunisation, assess, season_start};
+use crate::immunisation::{Antigen, OhClearance, season_start};
 use crate::requirements::{CheckRequirement, CompetenceRequirement};
 
 #[derive(Debug, Clone, Copy)]
@@ -265,21 +265,21 @@ pub(super) fn competence(
     result(id, label, status, due, reason)
 }
 
-pub(super) fn immunisation(antigen: Antigen, records: &[Immunisation], w: Window) -> RequirementResult {
+pub(super) fn immunisation(antigen: Antigen, records: &[ImmunityEvidence], w: Window) -> RequirementResult {
     let id = Cow::Borrowed(antigen.requirement_id());
     let label = Cow::Borrowed(antigen.label());
     let mut best: Option<(ComplianceStatus, Option<NaiveDate>, String)> = None;
     let mut refusal: Option<String> = None;
     let mut had_earlier_season = false;
     for r in records.iter().filter(|r| r.antigen == antigen) {
-        let a = assess(r, w.today);
+        let a = r.assess(w.today);
         if a.met {
             let status = w.status(a.expires_on);
             if best.as_ref().is_none_or(|(s, e, _)| better((status, a.expires_on), (*s, *e))) {
                 best = Some((status, a.expires_on, a.reason));
             }
         } else {
-            had_earlier_season |= antigen.is_seasonal() && !r.doses.is_empty();
+            had_earlier_season |= antigen.is_seasonal() && r.last_dose_on.is_some();
             refusal = Some(a.reason);
         }
     }
@@ -295,11 +295,13 @@ pub(super) fn immunisation(antigen: Antigen, records: &[Immunisation], w: Window
     result(id, label, ComplianceStatus::Missing, None, reason)
 }
 
+pub(super) const EPP_LABEL: &str = "Exposure-prone procedures (EPP) clearance";
+
 /// EPP clearance from occupational health, or from a clear work health assessment.
-pub(super) fn epp(record: &PersonRecord, w: Window) -> RequirementResult {
+pub(super) fn epp(oh_clearance: Option<&OhClearance>, checks: &[EmploymentCheck], w: Window) -> RequirementResult {
     let id = Cow::Borrowed("epp");
-    let label = Cow::Borrowed("Exposure-prone procedures (EPP) clearance");
-    if let Some(oh) = &record.oh_clearance {
+    let label = Cow::Borrowed(EPP_LABEL);
+    if let Some(oh) = oh_clearance {
         if oh.epp == EppClearance::Cleared {
             let status = w.status(oh.review_on);
             let mut reason = format!("cleared by occupational health on {}", oh.cleared_on);
@@ -309,8 +311,7 @@ pub(super) fn epp(record: &PersonRecord, w: Window) -> RequirementResult {
         let reason = format!("occupational health recorded EPP as {}", oh.epp.as_str());
         return result(id, label, ComplianceStatus::Missing, None, reason);
     }
-    let from_assessment = record
-        .checks
+    let from_assessment = checks
         .iter()
         .filter(|c| c.kind() == CheckKind::WorkHealth && c.outcome.is_clear())
         .filter_map(|c| match &c.details {

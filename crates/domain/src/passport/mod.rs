@@ -1,29 +1,48 @@
-//! The Digital Staff Passport's credential types (domain.md §7) and the pure mapping from a
-//! person's records to the claims of each: identity and right to work, professional registration,
-//! criminal record (DBS), occupational health, CSTF training and employment.
+//! The Digital Staff Passport's credential types (domain.md §7), in one definition: the typed
+//! claims of each ([`claims`]), the mapping from a person's records to them ([`map`]), what a host
+//! asks for a role ([`ask`]), the rules that decide a requirement from presented claims
+//! ([`ready`], the compliance rules themselves), the `vct` of each type and the JSON Schema of its
+//! claims ([`schema`]).
 //!
-//! Each mapping picks the records it vouches for (latest clear check of a kind, current
-//! competences, the active assignment), returns their store ids as `sources` so the store can
-//! revoke the credential when one of them changes, and a validity that fits what it carries
-//! (training ends with its earliest competence expiry, right to work with the permission, DBS with
-//! the recheck policy). Nothing here signs, encodes or knows the SD-JWT format: the server turns
-//! [`PassportClaims`] into an SD-JWT VC with every top-level claim (and array element) disclosable.
+//! Nothing here signs, encodes or knows the SD-JWT format: the server turns [`PassportClaims`]
+//! into an SD-JWT VC with every top-level claim (and array element) disclosable, and turns
+//! [`ask::Plan`] into a DCQL query. No other crate reads a claim by its name.
+//!
+//! A type's `vct` is a versioned URN, the same on every deployment
+//! (`urn:nhs:staff-passport:dbs:1`), so a wallet holding credentials from one deployment answers
+//! a request from any other. A change that a verifier of the previous version would misread gets
+//! a new version number.
+
+pub mod ask;
+pub mod claims;
+mod map;
+pub mod ready;
+pub mod schema;
+
+pub use ask::{Plan, plan, types_for};
+pub use claims::{ClaimsError, CredentialClaims};
+pub use map::map;
+pub use ready::{Readiness, Undecided, decide_presented};
 
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::assignment::{Assignment, AssignmentStatus};
-use crate::checks::{CheckDetails, CheckKind, EmploymentCheck};
-use crate::cstf::{Catalogue, Competence, CompetenceRef};
-use crate::dates::add_months;
+use crate::assignment::Assignment;
+use crate::checks::EmploymentCheck;
+use crate::cstf::Competence;
 use crate::error::FieldError;
 use crate::immunisation::{Immunisation, OhClearance};
 use crate::person::Person;
 
-/// The six passport credential types. JSON: the key (`criminal_record`); the short slug of its
-/// `vct` (`dbs`) is accepted too.
+/// The first part of every passport `vct`.
+pub const VCT_PREFIX: &str = "urn:nhs:staff-passport:";
+/// The version of the claims' shape (the last part of a `vct`).
+pub const VCT_VERSION: u32 = 1;
+
+/// The seven passport credential types. JSON: the key (`criminal_record`); the slug of its `vct`
+/// (`dbs`) is accepted too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PassportType {
@@ -37,16 +56,19 @@ pub enum PassportType {
     OccupationalHealth,
     Training,
     Employment,
+    #[serde(alias = "employment-history")]
+    EmploymentHistory,
 }
 
 impl PassportType {
-    pub const ALL: [PassportType; 6] = [
+    pub const ALL: [PassportType; 7] = [
         PassportType::IdentityAndRightToWork,
         PassportType::ProfessionalRegistration,
         PassportType::CriminalRecord,
         PassportType::OccupationalHealth,
         PassportType::Training,
         PassportType::Employment,
+        PassportType::EmploymentHistory,
     ];
 
     /// The JSON / database key, e.g. `criminal_record`.
@@ -58,10 +80,11 @@ impl PassportType {
             PassportType::OccupationalHealth => "occupational_health",
             PassportType::Training => "training",
             PassportType::Employment => "employment",
+            PassportType::EmploymentHistory => "employment_history",
         }
     }
 
-    /// The last segment of the `vct` URL, e.g. `dbs`.
+    /// The type's short name in its `vct` and metadata path, e.g. `dbs`.
     pub fn slug(self) -> &'static str {
         match self {
             PassportType::IdentityAndRightToWork => "identity",
@@ -70,12 +93,19 @@ impl PassportType {
             PassportType::OccupationalHealth => "occupational-health",
             PassportType::Training => "training",
             PassportType::Employment => "employment",
+            PassportType::EmploymentHistory => "employment-history",
         }
     }
 
-    /// `{base}/vct/staff-passport/{slug}`: the type URL, where its type metadata is served.
-    pub fn vct(self, base: &str) -> String {
-        format!("{}/vct/staff-passport/{}", base.trim_end_matches('/'), self.slug())
+    /// The type's `vct` (SD-JWT VC §3.2.2.1.1): `urn:nhs:staff-passport:{slug}:{version}`, the
+    /// same on every deployment.
+    pub fn vct(self) -> String {
+        format!("{VCT_PREFIX}{}:{VCT_VERSION}", self.slug())
+    }
+
+    /// The type a `vct` names (this version only).
+    pub fn from_vct(vct: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.vct() == vct)
     }
 
     /// By key (`criminal_record`) or slug (`dbs`).
@@ -96,6 +126,7 @@ impl PassportType {
             PassportType::OccupationalHealth => "NHS staff passport: occupational health and immunisations",
             PassportType::Training => "NHS staff passport: statutory and mandatory training (CSTF)",
             PassportType::Employment => "NHS staff passport: employment",
+            PassportType::EmploymentHistory => "NHS staff passport: employment history and references",
         }
     }
 
@@ -119,9 +150,13 @@ impl PassportType {
                 NAMES[1],
                 ("immunisations", "Immunisations"),
                 ("oh_clearance", "Occupational health clearance"),
+                ("work_health", "Work health assessment"),
             ],
             PassportType::Training => &[NAMES[0], NAMES[1], ("competences", "CSTF competences")],
             PassportType::Employment => &[NAMES[0], NAMES[1], ("employment", "Employment")],
+            PassportType::EmploymentHistory => {
+                &[NAMES[0], NAMES[1], ("employment_history", "Employment history and references")]
+            }
         }
     }
 }
@@ -167,181 +202,18 @@ pub struct PassportInput<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PassportClaims {
     pub kind: PassportType,
-    pub claims: Map<String, Value>,
+    pub claims: CredentialClaims,
     /// Store ids of the records vouched for: a change to any of them revokes the credential.
     pub sources: Vec<String>,
     /// The last day the credential is valid (inclusive).
     pub valid_until: NaiveDate,
 }
 
-/// Maps `input` to the claims of a `kind` credential issued on `today`, or names (field `type`) why
-/// the records cannot support one.
-pub fn map(
-    kind: PassportType,
-    input: &PassportInput<'_>,
-    catalogue: &Catalogue,
-    policy: &PassportPolicy,
-    today: NaiveDate,
-) -> Result<PassportClaims, FieldError> {
-    let refuse = |why: String| FieldError::new("type", format!("cannot issue {}: {why}", kind.key()));
-    let person = input.person.ok_or_else(|| refuse("no person".into()))?;
-    let mut claims = Map::new();
-    claims.insert("given_name".into(), json!(person.given_name.trim()));
-    claims.insert("family_name".into(), json!(person.family_name.trim()));
-    let mut sources = Vec::new();
-    let mut ends: Vec<Option<NaiveDate>> = vec![add_months(today, policy.max_validity_months)];
-
-    match kind {
-        PassportType::IdentityAndRightToWork => {
-            let id = latest_clear(input.checks, CheckKind::Identity)
-                .ok_or_else(|| refuse("no clear identity check".into()))?;
-            let rtw = latest_clear(input.checks, CheckKind::RightToWork)
-                .ok_or_else(|| refuse("no clear right to work check".into()))?;
-            claims.insert("birthdate".into(), json!(person.date_of_birth));
-            if let CheckDetails::Identity(d) = &id.value.details {
-                claims.insert(
-                    "identity".into(),
-                    json!({"route": d.route, "assurance": d.effective_assurance(), "checked_on": id.value.completed_on}),
-                );
-            }
-            if let CheckDetails::RightToWork(d) = &rtw.value.details {
-                claims.insert(
-                    "right_to_work".into(),
-                    json!({"permission": d.permission, "expires_on": d.expires_on(), "follow_up_on": d.follow_up_on,
-                           "route": d.route, "checked_on": rtw.value.completed_on}),
-                );
-                ends.push(d.follow_up_on.or(d.expires_on()));
-            }
-            ends.extend([id.value.expires_on, rtw.value.expires_on()]);
-            sources.extend([id.id.clone(), rtw.id.clone()]);
-        }
-        PassportType::ProfessionalRegistration => {
-            let check = latest_clear(input.checks, CheckKind::ProfessionalRegistration)
-                .ok_or_else(|| refuse("no clear professional registration check".into()))?;
-            let CheckDetails::ProfessionalRegistration(d) = &check.value.details else { unreachable!("kind checked") };
-            if !d.registration.status.may_practise() {
-                return Err(refuse(format!("registration is {}", d.registration.status.as_str())));
-            }
-            claims.insert(
-                "registration".into(),
-                json!({"register": d.registration.register, "number": d.registration.number.as_str(),
-                       "status": d.registration.status, "expires_on": d.registration.expires_on,
-                       "conditions": d.conditions, "qualifications_verified": d.qualifications_verified,
-                       "checked_on": check.value.completed_on}),
-            );
-            ends.push(check.value.expires_on());
-            sources.push(check.id.clone());
-        }
-        PassportType::CriminalRecord => {
-            let check = latest_clear(input.checks, CheckKind::CriminalRecord)
-                .ok_or_else(|| refuse("no clear DBS check".into()))?;
-            let CheckDetails::CriminalRecord(d) = &check.value.details else { unreachable!("kind checked") };
-            claims.insert(
-                "dbs".into(),
-                json!({"level": d.level, "workforce": d.workforce, "certificate_number": d.certificate_number.as_str(),
-                       "issued_on": d.issued_on, "update_service": d.update_service.is_some(),
-                       "checked_on": check.value.completed_on}),
-            );
-            ends.push(check.value.due_on(Some(policy.dbs_recheck_months)));
-            sources.push(check.id.clone());
-        }
-        PassportType::OccupationalHealth => {
-            if input.immunisations.is_empty() && input.oh_clearance.is_none() {
-                return Err(refuse("no immunisation or occupational health clearance recorded".into()));
-            }
-            let items: Vec<Value> = input
-                .immunisations
-                .iter()
-                .map(|i| {
-                    let last_dose = i.value.doses.iter().map(|d| d.given_on).max();
-                    json!({"antigen": i.value.antigen, "status": i.value.status, "last_dose_on": last_dose})
-                })
-                .collect();
-            claims.insert("immunisations".into(), Value::Array(items));
-            sources.extend(input.immunisations.iter().map(|i| i.id.clone()));
-            ends.push(add_months(today, policy.oh_validity_months));
-            if let Some(oh) = input.oh_clearance {
-                claims.insert(
-                    "oh_clearance".into(),
-                    json!({"epp": oh.value.epp, "cleared_on": oh.value.cleared_on,
-                           "restrictions": oh.value.restrictions, "review_on": oh.value.review_on}),
-                );
-                ends.push(oh.value.review_on);
-                sources.push(oh.id.clone());
-            }
-        }
-        PassportType::Training => {
-            let current = current_competences(input.competences, catalogue, today);
-            if current.is_empty() {
-                return Err(refuse("no competence in date".into()));
-            }
-            let items: Vec<Value> = current
-                .iter()
-                .map(|(c, expires)| {
-                    let (subject, level) = match &c.value.competence {
-                        CompetenceRef::Cstf { subject, level } => (subject.key().to_owned(), Some(*level)),
-                        CompetenceRef::Local { code, .. } => (format!("local:{code}"), None),
-                    };
-                    json!({"subject": subject, "name": c.value.competence.label(), "level": level,
-                           "completed": c.value.completed_on, "expires": expires})
-                })
-                .collect();
-            claims.insert("competences".into(), Value::Array(items));
-            ends.extend(current.iter().map(|(_, e)| *e));
-            sources.extend(current.iter().map(|(c, _)| c.id.clone()));
-        }
-        PassportType::Employment => {
-            let a = input
-                .assignments
-                .iter()
-                .filter(|a| a.value.status == AssignmentStatus::Active && a.value.end_date.is_none_or(|e| e >= today))
-                .max_by_key(|a| a.value.start_date)
-                .ok_or_else(|| refuse("no active assignment".into()))?;
-            claims.insert(
-                "employment".into(),
-                json!({"employer": {"ods_code": input.employer_ods, "name": input.employer_name},
-                       "role": a.value.role.trim(), "staff_group": a.value.staff_group.esr_name(),
-                       "band": a.value.band.as_string(), "start_date": a.value.start_date,
-                       "end_date": a.value.end_date}),
-            );
-            ends.push(a.value.end_date);
-            sources.push(a.id.clone());
-        }
+impl PassportClaims {
+    /// The claims as the credential's JSON object.
+    pub fn to_json(&self) -> Map<String, Value> {
+        self.claims.to_json()
     }
-    let valid_until = ends.into_iter().flatten().min().ok_or_else(|| refuse("no validity".into()))?;
-    if valid_until < today {
-        return Err(refuse(format!("the records it rests on expired on {valid_until}")));
-    }
-    Ok(PassportClaims { kind, claims, sources, valid_until })
-}
-
-/// The most recently completed clear check of `kind`.
-fn latest_clear(checks: &[Sourced<EmploymentCheck>], kind: CheckKind) -> Option<&Sourced<EmploymentCheck>> {
-    checks
-        .iter()
-        .filter(|c| c.value.kind() == kind && c.value.outcome.is_clear())
-        .max_by_key(|c| (c.value.completed_on, c.id.clone()))
-}
-
-/// The latest record of each competence that is still in date on `today`, with its expiry, in a
-/// stable order (by key).
-fn current_competences<'a>(
-    all: &'a [Sourced<Competence>],
-    catalogue: &Catalogue,
-    today: NaiveDate,
-) -> Vec<(&'a Sourced<Competence>, Option<NaiveDate>)> {
-    let mut latest: std::collections::BTreeMap<String, &Sourced<Competence>> = Default::default();
-    for c in all {
-        let key = c.value.competence.key();
-        if latest.get(&key).is_none_or(|prev| prev.value.completed_on < c.value.completed_on) {
-            latest.insert(key, c);
-        }
-    }
-    latest
-        .into_values()
-        .map(|c| (c, c.value.expires_on_in(catalogue)))
-        .filter(|(_, expires)| expires.is_none_or(|e| e >= today))
-        .collect()
 }
 
 /// Unix seconds at which a credential valid through `valid_until` (inclusive) expires: the
@@ -352,8 +224,11 @@ pub fn exp_of(valid_until: NaiveDate) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::checks::CheckOutcome;
+    use crate::cstf::Catalogue;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -386,8 +261,11 @@ mod tests {
         }
     }
 
-    fn run(kind: PassportType, input: &PassportInput<'_>, today: &str) -> Result<PassportClaims, FieldError> {
-        map(kind, input, &Catalogue::national(), &PassportPolicy::default(), d(today))
+    /// The mapping, and its claims as the credential's JSON.
+    fn run(kind: PassportType, input: &PassportInput<'_>, today: &str) -> Result<(PassportClaims, Value), FieldError> {
+        let out = map(kind, input, &Catalogue::national(), &PassportPolicy::default(), d(today))?;
+        let json = Value::Object(out.to_json());
+        Ok((out, json))
     }
 
     #[test]
@@ -398,7 +276,11 @@ mod tests {
             assert_eq!(serde_json::to_value(t).unwrap(), json!(t.key()));
             assert_eq!(serde_json::from_value::<PassportType>(json!(t.slug())).unwrap(), t);
         }
-        assert_eq!(PassportType::CriminalRecord.vct("https://x.test/"), "https://x.test/vct/staff-passport/dbs");
+        assert_eq!(PassportType::CriminalRecord.vct(), "urn:nhs:staff-passport:dbs:1");
+        for t in PassportType::ALL {
+            assert_eq!(PassportType::from_vct(&t.vct()), Some(t));
+        }
+        assert_eq!(PassportType::from_vct("https://x.test/vct/staff-passport/dbs"), None);
         assert_eq!(PassportType::parse("passport").unwrap_err().field, "type");
     }
 
@@ -411,11 +293,11 @@ mod tests {
             dbs("bad", "2025-06-01", "not_clear"),
         ];
         let input = PassportInput { person: Some(&p), checks: &checks, ..Default::default() };
-        let out = run(PassportType::CriminalRecord, &input, "2026-06-01").unwrap();
+        let (out, claims) = run(PassportType::CriminalRecord, &input, "2026-06-01").unwrap();
         assert_eq!(out.sources, ["new"]);
         assert_eq!(out.valid_until, d("2028-01-10"), "three years from the certificate");
-        assert_eq!(out.claims["dbs"]["level"], "enhanced_adults");
-        assert_eq!(out.claims["given_name"], "Amara");
+        assert_eq!(claims["dbs"]["level"], "enhanced_adults");
+        assert_eq!(claims["given_name"], "Amara");
         let old_only = [dbs("old", "2023-01-10", "clear")];
         let input = PassportInput { person: Some(&p), checks: &old_only, ..Default::default() };
         let err = run(PassportType::CriminalRecord, &input, "2026-06-01").unwrap_err();
@@ -434,8 +316,8 @@ mod tests {
             competence("old", "conflict_resolution", 1, "2020-01-01"),
         ];
         let input = PassportInput { person: Some(&p), competences: &comps, ..Default::default() };
-        let out = run(PassportType::Training, &input, "2026-06-01").unwrap();
-        let items = out.claims["competences"].as_array().unwrap();
+        let (out, claims) = run(PassportType::Training, &input, "2026-06-01").unwrap();
+        let items = claims["competences"].as_array().unwrap();
         assert_eq!(items.len(), 2, "{items:?}");
         assert_eq!(out.sources, ["f2", "ig"]);
         assert_eq!(items[0]["subject"], "fire_safety");
@@ -463,13 +345,26 @@ mod tests {
             ),
         ];
         let input = PassportInput { person: Some(&p), checks: &checks, ..Default::default() };
-        let out = run(PassportType::IdentityAndRightToWork, &input, "2026-06-01").unwrap();
+        let (out, claims) = run(PassportType::IdentityAndRightToWork, &input, "2026-06-01").unwrap();
         assert_eq!(out.valid_until, d("2027-02-28"));
         assert_eq!(out.sources, ["id", "rtw"]);
-        assert_eq!(out.claims["birthdate"], "1988-03-14");
-        assert_eq!(out.claims["right_to_work"]["permission"], "time_limited");
+        assert_eq!(claims["birthdate"], "1988-03-14");
+        assert_eq!(claims["right_to_work"]["permission"], "time_limited");
+        // Each part is carried while in date; the credential needs one of them.
         let only_id = &checks[..1];
         let input = PassportInput { person: Some(&p), checks: only_id, ..Default::default() };
+        let (_, claims) = run(PassportType::IdentityAndRightToWork, &input, "2026-06-01").unwrap();
+        assert_eq!(claims["identity"]["assurance"], "medium");
+        assert!(claims.get("right_to_work").is_none(), "{claims}");
+        let (out, claims) = run(
+            PassportType::IdentityAndRightToWork,
+            &PassportInput { checks: &checks, ..input.clone() },
+            "2027-03-01",
+        )
+        .unwrap();
+        assert!(claims.get("right_to_work").is_none(), "expired permission is left out: {claims}");
+        assert_eq!(out.sources, ["id"]);
+        let input = PassportInput { person: Some(&p), ..Default::default() };
         assert!(run(PassportType::IdentityAndRightToWork, &input, "2026-06-01").is_err());
     }
 
@@ -495,10 +390,10 @@ mod tests {
         assert!(run(PassportType::Employment, &input, "2026-06-01").is_err());
         let assignments = [a("app", "applicant"), a("act", "active")];
         let input = PassportInput { assignments: &assignments, ..input };
-        let out = run(PassportType::Employment, &input, "2026-06-01").unwrap();
+        let (out, claims) = run(PassportType::Employment, &input, "2026-06-01").unwrap();
         assert_eq!(out.sources, ["act"]);
-        assert_eq!(out.claims["employment"]["employer"]["ods_code"], "RJ1");
-        assert_eq!(out.claims["employment"]["staff_group"], "Nursing and Midwifery Registered");
+        assert_eq!(claims["employment"]["employer"]["ods_code"], "RJ1");
+        assert_eq!(claims["employment"]["staff_group"], "Nursing and Midwifery Registered");
         assert_eq!(out.valid_until, d("2029-06-01"), "capped by the policy maximum");
     }
 
@@ -518,10 +413,10 @@ mod tests {
         };
         let input =
             PassportInput { person: Some(&p), immunisations: &imms, oh_clearance: Some(&oh), ..Default::default() };
-        let out = run(PassportType::OccupationalHealth, &input, "2026-06-01").unwrap();
+        let (out, claims) = run(PassportType::OccupationalHealth, &input, "2026-06-01").unwrap();
         assert_eq!(out.sources, ["hb", "oh_clearance:p1"]);
-        assert_eq!(out.claims["immunisations"][0]["antigen"], "hepatitis_b");
-        assert_eq!(out.claims["oh_clearance"]["epp"], "cleared");
+        assert_eq!(claims["immunisations"][0]["antigen"], "hepatitis_b");
+        assert_eq!(claims["oh_clearance"]["epp"], "cleared");
         assert_eq!(out.valid_until, d("2026-10-01"));
     }
 
@@ -538,9 +433,9 @@ mod tests {
         };
         let checks = [reg("registered")];
         let input = PassportInput { person: Some(&p), checks: &checks, ..Default::default() };
-        let out = run(PassportType::ProfessionalRegistration, &input, "2026-06-01").unwrap();
+        let (out, claims) = run(PassportType::ProfessionalRegistration, &input, "2026-06-01").unwrap();
         assert_eq!(out.valid_until, d("2027-03-31"));
-        assert_eq!(out.claims["registration"]["number"], "12A3456E");
+        assert_eq!(claims["registration"]["number"], "12A3456E");
         let checks = [reg("suspended")];
         let input = PassportInput { person: Some(&p), checks: &checks, ..Default::default() };
         assert!(run(PassportType::ProfessionalRegistration, &input, "2026-06-01").is_err());
@@ -552,3 +447,6 @@ mod tests {
         assert_eq!(exp_of(d("1970-01-01")), 86_400);
     }
 }
+
+#[cfg(test)]
+mod ready_tests;

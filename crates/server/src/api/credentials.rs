@@ -288,7 +288,7 @@ async fn verify(
 }
 
 /// The JSON the API and the CLI print for a verification outcome.
-pub fn render(outcome: Result<credentials::verify::Verified, credentials::VerifyError>, base: &str) -> VerifyResult {
+pub fn render(outcome: Result<credentials::verify::Verified, credentials::VerifyError>, _base: &str) -> VerifyResult {
     let empty = VerifyResult {
         valid: false,
         reason: None,
@@ -315,7 +315,7 @@ pub fn render(outcome: Result<credentials::verify::Verified, credentials::Verify
             for registered in credentials::vc::NEVER_DISCLOSABLE {
                 claims.remove(*registered);
             }
-            let kind = PassportType::ALL.into_iter().find(|t| t.vct(base) == v.vct).map(|t| t.key().to_owned());
+            let kind = PassportType::from_vct(&v.vct).map(|t| t.key().to_owned());
             VerifyResult {
                 valid: true,
                 issuer: Some(v.issuer),

@@ -8,14 +8,10 @@
 //! `request_uri`. URLs: request objects at `{base}/verifiers/{ODS}/requests/{state}`, responses
 //! to `{base}/verifiers/{ODS}/response`.
 //!
-//! Mapping a role to a query ([`plan`]): checks → the passport type that carries them
-//! (identity and right to work; registration; DBS; employment history → employment; work
-//! health → occupational health); each competence → its own training query matching the
-//! subject (`["competences", null, "subject"]`), so only that element is disclosed; each
-//! immunisation → its own occupational health query on the antigen; EPP → the clearance. The
-//! first query also asks for the holder's names. After the engine's checks each requirement's
-//! own rule is applied to what was disclosed (DBS level, competence level and expiry, immune
-//! status, EPP clearance).
+//! What a role asks for and how each requirement is decided live in `domain::passport`: this
+//! module only turns the domain's asks into a DCQL query ([`plan`]: one credential query per ask,
+//! on the type's deployment-independent `vct`) and renders the domain's decision of each
+//! requirement ([`evaluate`]), by the same compliance rules the issuer applies to its records.
 //!
 //! A response for an unknown, expired or already answered `state`, a `vp_token` whose
 //! key binding names another request (nonce or audience), a malformed or oversized body: an
@@ -40,13 +36,15 @@ use credentials::oid4vc::validate::{ValidatedResponse, validate_vp_token};
 use credentials::oid4vc::vp::{AuthorizationRequest, AuthorizationResponse, DirectPostResponse, RequestLink, VpToken};
 use credentials::status::StatusRef;
 use credentials::verify::VerifyOptions;
-use domain::checks::{CheckKind, DbsLevel};
-use domain::cstf::CompetenceRef;
-use domain::passport::PassportType;
+use domain::compliance::ComplianceStatus;
+use domain::cstf::Catalogue;
+use domain::passport::ask::{Ask, Planned};
+use domain::passport::claims::Names;
+use domain::passport::{self, CredentialClaims, Undecided};
 use domain::requirements::RoleRequirements;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use store::{NewPresentationRequest, OrgScope, PresentationAnswer, StoreError};
 
 use crate::AppState;
@@ -88,158 +86,42 @@ pub fn router() -> Router<AppState> {
     )
 }
 
-/// The rule a requirement adds to "a valid credential of the right type was presented".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "rule", rename_all = "snake_case")]
-pub enum Rule {
-    Presented,
-    DbsLevel { min: DbsLevel },
-    Competence { subject: String, min_level: Option<u8> },
-    Immunisation { antigen: String },
-    Epp,
-}
-
-/// One requirement of the role and the credential query that answers it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PlannedRequirement {
-    /// The compliance requirement id (`check:criminal_record`, `competence:cstf:fire_safety:1`, …).
-    pub requirement: String,
-    pub label: String,
-    pub query: String,
-    #[serde(flatten)]
-    pub rule: Rule,
-}
+/// One requirement of the role and the query that answers it (`ask` is the query id).
+pub type PlannedRequirement = Planned;
 
 /// What is stored with a request: the request as served and the requirements it answers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct StoredRequest {
     request: AuthorizationRequest,
-    requirements: Vec<PlannedRequirement>,
+    requirements: Vec<Planned>,
 }
 
-/// The passport credential types a role's requirements are answered by (what a worker must hold).
-pub fn passport_types(role: &RoleRequirements) -> Vec<PassportType> {
-    let mut types: Vec<PassportType> = role.checks.iter().map(|c| check_type(c.kind).0).collect();
-    if !role.competences.is_empty() {
-        types.push(PassportType::Training);
-    }
-    if !role.immunisations.is_empty() || role.epp_required {
-        types.push(PassportType::OccupationalHealth);
-    }
-    let mut unique = Vec::new();
-    for t in types {
-        if !unique.contains(&t) {
-            unique.push(t);
+/// One ask as a DCQL credential query (OpenID4VP 1.0 §6.1) on the type's `vct`.
+fn credential_query(ask: &Ask) -> Option<CredentialQuery> {
+    let mut query = CredentialQuery::sd_jwt_vc(&ask.id, &ask.kind.vct());
+    for claim in &ask.claims {
+        let path: ClaimPath = serde_json::from_value(claim.path_json()).ok()?;
+        query = if claim.values.is_empty() {
+            query.claim(path)
+        } else {
+            query.claim_with_values(path, claim.values.clone())
+        };
+        if let Some(id) = &claim.id {
+            query.claims.as_mut()?.last_mut()?.id = Some(id.clone());
         }
     }
-    unique
-}
-
-/// The passport type that carries a check, and the claim it is in.
-fn check_type(kind: CheckKind) -> (PassportType, &'static str) {
-    match kind {
-        CheckKind::Identity => (PassportType::IdentityAndRightToWork, "identity"),
-        CheckKind::RightToWork => (PassportType::IdentityAndRightToWork, "right_to_work"),
-        CheckKind::ProfessionalRegistration => (PassportType::ProfessionalRegistration, "registration"),
-        CheckKind::EmploymentHistory => (PassportType::Employment, "employment"),
-        CheckKind::CriminalRecord => (PassportType::CriminalRecord, "dbs"),
-        CheckKind::WorkHealth => (PassportType::OccupationalHealth, "oh_clearance"),
+    if !ask.claim_sets.is_empty() {
+        query.claim_sets = Some(ask.claim_sets.clone());
     }
-}
-
-fn query_id(text: &str) -> String {
-    text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
+    Some(query)
 }
 
 /// The DCQL query for a role, and which query answers which requirement. `None` when the role has
 /// no requirements a passport credential can answer.
-pub fn plan(role: &RoleRequirements, base: &str) -> Option<(DcqlQuery, Vec<PlannedRequirement>)> {
-    let mut queries: Vec<CredentialQuery> = Vec::new();
-    let mut planned = Vec::new();
-    let ensure = |queries: &mut Vec<CredentialQuery>, id: &str, kind: PassportType, claim: Option<&str>| {
-        let pos = match queries.iter().position(|q| q.id == id) {
-            Some(p) => p,
-            None => {
-                queries.push(CredentialQuery::sd_jwt_vc(id, &kind.vct(base)));
-                queries.len() - 1
-            }
-        };
-        if let Some(c) = claim {
-            let q = &mut queries[pos];
-            let path = ClaimPath::keys(&[c]);
-            if !q.claims.iter().flatten().any(|existing| existing.path == path) {
-                queries[pos] = q.clone().claim(path);
-            }
-        }
-    };
-    for check in &role.checks {
-        let (kind, claim) = check_type(check.kind);
-        let id = kind.key();
-        ensure(&mut queries, id, kind, Some(claim));
-        let rule = match (check.kind, check.min_dbs_level) {
-            (CheckKind::CriminalRecord, Some(min)) => Rule::DbsLevel { min },
-            _ => Rule::Presented,
-        };
-        planned.push(PlannedRequirement {
-            requirement: format!("check:{}", check.kind.key()),
-            label: check.kind.label().to_owned(),
-            query: id.to_owned(),
-            rule,
-        });
-    }
-    for c in &role.competences {
-        let (subject, min_level) = match &c.competence {
-            CompetenceRef::Cstf { subject, level } => (subject.key().to_owned(), Some(*level)),
-            CompetenceRef::Local { code, .. } => (format!("local:{code}"), None),
-        };
-        let id = query_id(&format!("competence_{subject}"));
-        if !queries.iter().any(|q| q.id == id) {
-            let path: ClaimPath = serde_json::from_value(json!(["competences", null, "subject"])).ok()?;
-            queries.push(
-                CredentialQuery::sd_jwt_vc(&id, &PassportType::Training.vct(base))
-                    .claim_with_values(path, vec![json!(subject)]),
-            );
-        }
-        planned.push(PlannedRequirement {
-            requirement: c.id(),
-            label: c.competence.label(),
-            query: id,
-            rule: Rule::Competence { subject, min_level },
-        });
-    }
-    for antigen in &role.immunisations {
-        let id = query_id(&format!("immunisation_{}", antigen.key()));
-        if !queries.iter().any(|q| q.id == id) {
-            let path: ClaimPath = serde_json::from_value(json!(["immunisations", null, "antigen"])).ok()?;
-            queries.push(
-                CredentialQuery::sd_jwt_vc(&id, &PassportType::OccupationalHealth.vct(base))
-                    .claim_with_values(path, vec![json!(antigen.key())]),
-            );
-        }
-        planned.push(PlannedRequirement {
-            requirement: format!("immunisation:{}", antigen.key()),
-            label: antigen.label().to_owned(),
-            query: id,
-            rule: Rule::Immunisation { antigen: antigen.key().to_owned() },
-        });
-    }
-    if role.epp_required {
-        ensure(&mut queries, "epp", PassportType::OccupationalHealth, Some("oh_clearance"));
-        planned.push(PlannedRequirement {
-            requirement: "epp".into(),
-            label: "Exposure-prone procedures clearance".into(),
-            query: "epp".into(),
-            rule: Rule::Epp,
-        });
-    }
-    let first = queries.first_mut()?;
-    // Who is presenting: the names, once.
-    let mut q = first.clone();
-    for name in ["given_name", "family_name"] {
-        q = q.claim(ClaimPath::keys(&[name]));
-    }
-    *first = q;
-    Some((DcqlQuery::new(queries), planned))
+pub fn plan(role: &RoleRequirements) -> Option<(DcqlQuery, Vec<Planned>)> {
+    let plan = passport::plan(role)?;
+    let queries = plan.asks.iter().map(credential_query).collect::<Option<Vec<_>>>()?;
+    Some((DcqlQuery::new(queries), plan.requirements))
 }
 
 fn random_token() -> String {
@@ -276,7 +158,7 @@ pub async fn create_request(state: &AppState, scope: &OrgScope, role_code: &str)
         other => other.into(),
     })?;
     let base = state.public_url().to_owned();
-    let (query, requirements) = plan(&role.value, &base)
+    let (query, requirements) = plan(&role.value)
         .ok_or_else(|| ApiError::invalid("role_code", "the role has no requirements a credential can answer"))?;
     let org = state.store.registry().get_organisation(scope.org_id()).await?;
     let key = issuer::signer_for(state, scope.org_id()).await?;
@@ -406,9 +288,16 @@ pub struct RequirementOutcome {
     pub label: String,
     pub met: bool,
     /// Why not met: a verification code (`revoked`, `expired`, `issuer_not_trusted`, …),
-    /// `not_presented`, or the rule that failed.
+    /// `not_presented`, `claims_missing: <claim>`, `claims_invalid: …`, or the compliance rule's
+    /// own words (`identity assurance medium … is below the required high`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The compliance rule's status for what was presented, when it could be decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ComplianceStatus>,
+    /// The last day the presented evidence counts, when it expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_by: Option<IssuerView>,
     /// The claims disclosed for it.
@@ -434,105 +323,71 @@ pub struct ReadyResult {
     pub declined: Option<String>,
 }
 
-fn date_of(v: &Value) -> Option<NaiveDate> {
-    v.as_str().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-}
-
-/// Applies a requirement's rule to what was disclosed; `Err(reason)` when it fails.
-fn apply(rule: &Rule, claims: &Value, today: NaiveDate) -> Result<(), String> {
-    match rule {
-        Rule::Presented => Ok(()),
-        Rule::DbsLevel { min } => {
-            let level: Option<DbsLevel> = serde_json::from_value(claims["dbs"]["level"].clone()).ok();
-            match level {
-                Some(l) if l.satisfies(*min) => Ok(()),
-                Some(l) => Err(format!("dbs_level_too_low: {} does not satisfy {}", json!(l), json!(min))),
-                None => Err("claims_missing: dbs.level".into()),
-            }
-        }
-        Rule::Competence { subject, min_level } => {
-            let items = claims["competences"].as_array().cloned().unwrap_or_default();
-            let mine: Vec<&Value> = items.iter().filter(|c| c["subject"] == json!(subject)).collect();
-            if mine.is_empty() {
-                return Err("not_presented".into());
-            }
-            let good = mine.iter().any(|c| {
-                let level_ok = min_level.is_none_or(|m| c["level"].as_u64().is_some_and(|l| l >= u64::from(m)));
-                let in_date = date_of(&c["expires"]).is_none_or(|d| d >= today);
-                level_ok && in_date
-            });
-            if good { Ok(()) } else { Err("competence_level_or_date: below the level required or expired".into()) }
-        }
-        Rule::Immunisation { antigen } => {
-            let items = claims["immunisations"].as_array().cloned().unwrap_or_default();
-            match items.iter().find(|i| i["antigen"] == json!(antigen)) {
-                None => Err("not_presented".into()),
-                Some(i) if matches!(i["status"].as_str(), Some("immune" | "complete")) => Ok(()),
-                Some(i) => Err(format!("immunisation_status: {}", i["status"].as_str().unwrap_or("unknown"))),
-            }
-        }
-        Rule::Epp => match claims["oh_clearance"]["epp"].as_str() {
-            Some("cleared") => Ok(()),
-            Some(other) => Err(format!("epp_not_cleared: {other}")),
-            None => Err("claims_missing: oh_clearance.epp".into()),
-        },
-    }
-}
-
-/// The ready-to-work result from a validated response.
-pub fn evaluate(requirements: &[PlannedRequirement], validated: &ValidatedResponse, today: NaiveDate) -> ReadyResult {
-    let mut names = (None, None);
+/// The ready-to-work result from a validated response: each requirement decided by
+/// `domain::passport::decide_presented` on the claims of the credential accepted for its query.
+pub fn evaluate(
+    requirements: &[Planned],
+    validated: &ValidatedResponse,
+    today: NaiveDate,
+    due_within_days: u32,
+) -> ReadyResult {
+    let catalogue = Catalogue::national();
+    let mut names = Names::default();
     let outcomes: Vec<RequirementOutcome> = requirements
         .iter()
         .map(|r| {
-            let q = validated.query(&r.query);
+            let q = validated.query(&r.ask);
             let accepted = q.and_then(|q| q.accepted.first());
+            let mut outcome = RequirementOutcome {
+                requirement: r.id.clone(),
+                label: r.label.clone(),
+                met: false,
+                reason: None,
+                status: None,
+                expires_on: None,
+                issued_by: None,
+                claims: None,
+            };
             let Some(v) = accepted else {
                 let reason = q
                     .and_then(|q| q.rejected.first())
                     .map(|rej| rej.code().to_owned())
                     .unwrap_or_else(|| "not_presented".into());
-                return RequirementOutcome {
-                    requirement: r.requirement.clone(),
-                    label: r.label.clone(),
-                    met: false,
-                    reason: Some(reason),
-                    issued_by: None,
-                    claims: None,
-                };
+                outcome.reason = Some(reason);
+                return outcome;
             };
-            if names.0.is_none() {
-                names = (
-                    v.claims["given_name"].as_str().map(str::to_owned),
-                    v.claims["family_name"].as_str().map(str::to_owned),
-                );
-            }
-            let verdict = apply(&r.rule, &v.claims, today);
-            let mut shown = v.claims.clone();
-            if let Some(map) = shown.as_object_mut() {
-                for registered in ["iss", "iat", "nbf", "exp", "cnf", "status", "vct", "sub"] {
-                    map.remove(registered);
+            outcome.issued_by = Some(IssuerView {
+                ods_code: v.ods_code.clone(),
+                organisation: v.organisation.clone(),
+                issuer: v.issuer.clone(),
+            });
+            let kind = passport::ask::answered_by(&r.requirement);
+            let decided = CredentialClaims::from_disclosed(kind, &v.claims)
+                .map_err(|e| Undecided::Invalid(e.0))
+                .and_then(|claims| {
+                    if names.given_name.is_none() && names.family_name.is_none() {
+                        names = claims.names().clone();
+                    }
+                    outcome.claims = Some(Value::Object(claims.to_json()));
+                    passport::decide_presented(&r.requirement, &[claims], &catalogue, today, due_within_days)
+                });
+            match decided {
+                Ok(readiness) => {
+                    outcome.met = readiness.met();
+                    outcome.reason = readiness.reason().map(str::to_owned);
+                    outcome.status = Some(readiness.result.status);
+                    outcome.expires_on = readiness.result.expires_on;
                 }
+                Err(undecided) => outcome.reason = Some(undecided.to_string()),
             }
-            RequirementOutcome {
-                requirement: r.requirement.clone(),
-                label: r.label.clone(),
-                met: verdict.is_ok(),
-                reason: verdict.err(),
-                issued_by: Some(IssuerView {
-                    ods_code: v.ods_code.clone(),
-                    organisation: v.organisation.clone(),
-                    issuer: v.issuer.clone(),
-                }),
-                claims: Some(shown),
-            }
+            outcome
         })
         .collect();
     let single_holder = validated.single_holder();
     ReadyResult {
         ready: single_holder && validated.satisfied() && outcomes.iter().all(|o| o.met),
-        given_name: names.0,
-        family_name: names.1,
+        given_name: names.given_name,
+        family_name: names.family_name,
         requirements: outcomes,
         single_holder,
         declined: None,
@@ -597,7 +452,7 @@ async fn response(
             }
             let today = (state.clock)().date_naive();
             let text = serde_json::to_string(&vp_token).map_err(OAuthReply::internal_error)?;
-            (evaluate(&stored.requirements, &validated, today), text)
+            (evaluate(&stored.requirements, &validated, today, state.due_within_days), text)
         }
     };
     let answer = PresentationAnswer {

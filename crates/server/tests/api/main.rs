@@ -9,3 +9,4 @@ mod keys;
 mod me;
 mod oid4vc;
 mod property;
+mod ready;
