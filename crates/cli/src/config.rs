@@ -86,4 +86,42 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
     #[command(flatten)]
     pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub federation: FederationArgs,
+}
+
+/// Other deployments this one trusts: their registry operators' trust lists (README, "Trusting
+/// another deployment").
+#[derive(Args, Clone, Debug, Default)]
+pub struct FederationArgs {
+    /// Another registry operator to trust, as `TRUST_LIST_URL,OPERATOR_JWK_FILE` (the file holds the
+    /// operator's public JWK or a JWKS, obtained out of band, never from the same server). Repeatable;
+    /// in the environment, separate several with `;`.
+    #[arg(long = "trust-operator", env = "PASSPORT_TRUST_OPERATORS", value_delimiter = ';')]
+    pub trust_operators: Vec<String>,
+    /// Longest time, in seconds, another issuer's status list is cached (shorter when the list's own
+    /// `ttl` or `exp` says so).
+    #[arg(long, env = "PASSPORT_STATUS_MAX_AGE_SECS", default_value_t = 300)]
+    pub status_max_age_secs: u64,
+}
+
+impl FederationArgs {
+    /// The configured operators, each key read from its file now, so a wrong path fails at start.
+    pub fn federation(&self) -> anyhow::Result<server::federation::Federation> {
+        use anyhow::Context;
+        let mut operators = Vec::new();
+        for entry in &self.trust_operators {
+            let (url, file) = entry
+                .split_once(',')
+                .with_context(|| format!("--trust-operator {entry:?}: expected TRUST_LIST_URL,JWK_FILE"))?;
+            let text = std::fs::read_to_string(file.trim())
+                .with_context(|| format!("--trust-operator: reading the operator key {}", file.trim()))?;
+            let value: serde_json::Value =
+                serde_json::from_str(&text).with_context(|| format!("{}: not JSON", file.trim()))?;
+            let jwk = value.get("keys").and_then(|k| k.get(0)).cloned().unwrap_or(value);
+            let key = serde_json::from_value(jwk).with_context(|| format!("{}: not a JWK", file.trim()))?;
+            operators.push(server::federation::TrustedOperator { trust_list_url: url.trim().to_owned(), key });
+        }
+        Ok(server::federation::Federation::new(operators, std::time::Duration::from_secs(self.status_max_age_secs)))
+    }
 }

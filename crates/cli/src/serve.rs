@@ -17,6 +17,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut state = AppState::new(store);
     state.keys = keys;
     state.public_url = args.public_url;
+    state.federation = std::sync::Arc::new(args.federation.federation()?);
     server::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }

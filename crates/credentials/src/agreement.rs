@@ -324,7 +324,7 @@ impl AgreementTrust {
 struct NoStatus;
 
 impl StatusSource for NoStatus {
-    fn status(&self, _uri: &str, _idx: u64) -> Result<u8, VerifyError> {
+    fn status(&self, _iss: &str, _uri: &str, _idx: u64) -> Result<u8, VerifyError> {
         Ok(0)
     }
 }

@@ -126,6 +126,8 @@ verify_errors! {
     StatusListInvalid => "status_list_invalid", "the status list token is invalid";
     /// The status list token's `exp` has passed.
     StatusListExpired => "status_list_expired", "the status list has expired";
+    /// The status list was not signed by the credential's own issuer.
+    StatusListIssuerMismatch => "status_list_issuer_mismatch", "the status list was not signed by the credential's issuer";
     /// The issuer is not on the trust list, or has been removed from it.
     IssuerNotTrusted => "issuer_not_trusted", "the issuer is not on the trust list";
     /// The issuer's registration is suspended.

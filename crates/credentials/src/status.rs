@@ -72,8 +72,16 @@ impl StatusRef {
     /// for a verifier to fetch the lists it will need before verification proper. Decodes only
     /// the issuer payload's `status` member; `None` when there is none or it is malformed.
     pub fn peek(sd_jwt: &str) -> Option<Self> {
+        Self::peek_issued(sd_jwt).map(|(_, status)| status)
+    }
+
+    /// [`StatusRef::peek`] with the credential's claimed `iss` (equally unverified), which names
+    /// the only issuer whose status list a verifier may read it from.
+    pub fn peek_issued(sd_jwt: &str) -> Option<(String, Self)> {
         #[derive(Deserialize)]
         struct Payload {
+            #[serde(default)]
+            iss: String,
             status: Option<Status>,
         }
         #[derive(Deserialize)]
@@ -82,7 +90,8 @@ impl StatusRef {
         }
         let jwt = sd_jwt.split('~').next()?;
         let payload = b64::decode(jwt.split('.').nth(1)?)?;
-        serde_json::from_slice::<Payload>(&payload).ok()?.status.map(|s| s.status_list)
+        let payload = serde_json::from_slice::<Payload>(&payload).ok()?;
+        payload.status.map(|s| (payload.iss, s.status_list))
     }
 
     /// Reads the `status` claim value.
@@ -235,6 +244,8 @@ pub fn issue_status_list_token(
 pub struct VerifiedStatusList {
     pub list: StatusList,
     pub uri: String,
+    /// The token's own `iss`, when it names one.
+    pub iss: Option<String>,
     pub iat: i64,
     pub exp: Option<i64>,
     pub ttl: Option<u64>,
@@ -275,25 +286,80 @@ pub fn verify_status_list_token(
     let lst = sl.get("lst").and_then(Value::as_str).ok_or_else(|| bad("lst missing"))?;
     let list = StatusList::from_lst(bits as u8, lst, MAX_LIST_BYTES).map_err(|e| bad(&e))?;
     let ttl = claims.get("ttl").and_then(Value::as_u64);
-    Ok(VerifiedStatusList { list, uri: expected_uri.to_owned(), iat, exp, ttl })
+    let iss = claims.get("iss").and_then(Value::as_str).map(str::to_owned);
+    Ok(VerifiedStatusList { list, uri: expected_uri.to_owned(), iss, iat, exp, ttl })
 }
 
-/// Where the verifier reads statuses from: the server backs it with fetched, verified and cached
-/// status list tokens; tests use [`InMemoryStatus`].
+/// Where the verifier reads statuses from: the server backs it with status lists read from its
+/// own ledger or fetched and verified over HTTP; tests use [`InMemoryStatus`].
+///
+/// Every list is held with the issuer whose key signed it, and a credential's status is read only
+/// from a list its own issuer signed (§8.3 step 2: the token is validated with the Referenced
+/// Token's issuer's key). Otherwise anyone could point a credential at a list they control, or a
+/// verifier could pick a list by its URI alone.
 pub trait StatusSource: Send + Sync {
-    /// The raw status value at `idx` of the list at `uri`.
-    fn status(&self, uri: &str, idx: u64) -> Result<u8, VerifyError>;
+    /// The raw status value at `idx` of the list at `uri`, which credential issuer `iss` must
+    /// have signed: use [`read_signed`] to decide.
+    fn status(&self, iss: &str, uri: &str, idx: u64) -> Result<u8, VerifyError>;
 }
 
-/// Verified lists held in memory, keyed by URI.
+/// The one rule every [`StatusSource`] applies: the list's signer must be the credential's issuer.
+pub fn read_signed(signed_by: &str, list: &StatusList, iss: &str, idx: u64) -> Result<u8, VerifyError> {
+    if signed_by != iss {
+        return Err(VerifyError::StatusListIssuerMismatch(format!(
+            "the list is signed by {signed_by}, the credential issued by {iss}"
+        )));
+    }
+    list.status_at(idx)
+}
+
+/// Verifies a status list token fetched from `uri` for a credential of issuer `iss` (§8.3): the
+/// key is the one the trust source lists for `iss` under the token's `kid`, and a token that names
+/// an `iss` of its own must name the same one. A list signed by another issuer, even a trusted
+/// one, is refused.
+pub fn verify_issuer_status_list(
+    token: &str,
+    uri: &str,
+    iss: &str,
+    trust: &dyn crate::trust::TrustSource,
+    now: i64,
+) -> Result<VerifiedStatusList, VerifyError> {
+    let jws = CompactJws::parse(token)?;
+    let kid = jws.header_str("kid").ok_or_else(|| VerifyError::StatusListInvalid("no kid".into()))?;
+    let key = match trust.resolve(iss, kid) {
+        Ok(resolved) => resolved.key,
+        Err(VerifyError::KeyNotTrusted(_)) => {
+            return Err(VerifyError::StatusListIssuerMismatch(format!("kid {kid} is not a key of {iss}")));
+        }
+        Err(other) => return Err(other),
+    };
+    let verified = verify_status_list_token(token, uri, &key, now)?;
+    if let Some(named) = &verified.iss
+        && named != iss
+    {
+        return Err(VerifyError::StatusListIssuerMismatch(format!("the list names iss {named}, not {iss}")));
+    }
+    Ok(verified)
+}
+
+/// Verified lists held in memory, keyed by URI, each with the issuer that signed it.
 #[derive(Debug, Clone, Default)]
 pub struct InMemoryStatus {
-    pub lists: HashMap<String, StatusList>,
+    pub lists: HashMap<String, (String, StatusList)>,
+}
+
+impl InMemoryStatus {
+    /// Holds `list`, signed by issuer `iss`, as the list at `uri`.
+    pub fn insert(&mut self, iss: impl Into<String>, uri: impl Into<String>, list: StatusList) {
+        self.lists.insert(uri.into(), (iss.into(), list));
+    }
 }
 
 impl StatusSource for InMemoryStatus {
-    fn status(&self, uri: &str, idx: u64) -> Result<u8, VerifyError> {
-        self.lists.get(uri).ok_or_else(|| VerifyError::StatusUnavailable("no list for that uri".into()))?.status_at(idx)
+    fn status(&self, iss: &str, uri: &str, idx: u64) -> Result<u8, VerifyError> {
+        let (signed_by, list) =
+            self.lists.get(uri).ok_or_else(|| VerifyError::StatusUnavailable("no list for that uri".into()))?;
+        read_signed(signed_by, list, iss, idx)
     }
 }
 
@@ -329,6 +395,7 @@ mod tests {
             enc(json!({"iss": "x", "status": {"status_list": {"idx": 7, "uri": "https://x/statuslists/1"}}}))
         );
         assert_eq!(StatusRef::peek(&with), Some(StatusRef { idx: 7, uri: "https://x/statuslists/1".into() }));
+        assert_eq!(StatusRef::peek_issued(&with).map(|(iss, _)| iss).as_deref(), Some("x"));
         let without = format!("{}.{}.sig~", enc(json!({"alg": "ES256"})), enc(json!({"iss": "x"})));
         assert_eq!(StatusRef::peek(&without), None);
         let bad =

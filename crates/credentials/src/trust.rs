@@ -146,6 +146,12 @@ impl TrustIndex {
         Ok(Self { by_issuer, sequence: list.sequence })
     }
 
+    /// Whether the list names issuer `iss` (whatever its status): a verifier fetches documents
+    /// (status lists) only for issuers it could trust.
+    pub fn lists_issuer(&self, iss: &str) -> bool {
+        self.by_issuer.contains_key(iss)
+    }
+
     /// Verifies and indexes a signed list in one step.
     pub fn from_signed(token: &str, operator_key: &Jwk, now: i64) -> Result<Self, VerifyError> {
         Self::new(&TrustList::verify(token, operator_key, now)?)

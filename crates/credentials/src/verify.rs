@@ -177,7 +177,7 @@ pub fn verify_presentation(
     let status_found = match &status_ref {
         None => None,
         Some(r) => {
-            let s = Status::from_bits(status.status(&r.uri, r.idx)?);
+            let s = Status::from_bits(status.status(&iss, &r.uri, r.idx)?);
             match s {
                 Status::Valid => {}
                 Status::Revoked => return Err(VerifyError::Revoked(format!("index {}", r.idx))),

@@ -16,14 +16,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use credentials::jws::{Jwk, Signer};
-use credentials::sdjwt::{SdJwt, SdPlan};
-use credentials::status::{InMemoryStatus, StatusList, StatusListTokenSpec, StatusRef, issue_status_list_token};
+use credentials::sdjwt::SdPlan;
+use credentials::status::StatusRef;
 use credentials::trust::{self, ListedKey, TrustIndex, TrustList};
 use credentials::vc::{VcSpec, issue_vc};
 use credentials::verify::{Verified, VerifyOptions, verify_presentation};
 use credentials::{CredentialError, VerifyError};
 use domain::cstf::Catalogue;
-use domain::org::OdsCode;
 use domain::passport::{self, PassportInput, PassportPolicy, PassportType, Sourced};
 use store::{IssueOutcome, IssuedCredential, OrgScope, Page, REGISTRY_CHAIN, Record};
 use tokio::sync::RwLock;
@@ -32,8 +31,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::keys::KeySigner;
 
-/// How long a verifier may cache a status list token (draft-ietf-oauth-status-list §5.1 `ttl`).
-pub const STATUS_LIST_TTL_SECS: u64 = 300;
+pub use crate::status_lists::{STATUS_LIST_TTL_SECS, token as status_list_token, uri as status_list_uri};
 /// How long a trust list we sign stays valid, and how long this process reuses its own copy.
 const TRUST_LIST_LIFETIME_SECS: i64 = 24 * 3600;
 /// Freshness is measured on the monotonic clock: the business clock may be fixed (tests) or jump.
@@ -63,9 +61,6 @@ pub fn issuer_id(base: &str, ods: &str) -> String {
     format!("{base}/issuers/{ods}")
 }
 
-pub fn status_list_uri(base: &str, ods: &str, list_id: i64) -> String {
-    format!("{base}/statuslists/{ods}/{list_id}")
-}
 
 fn internal(e: CredentialError) -> ApiError {
     ApiError::Internal(e.to_string())
@@ -183,30 +178,6 @@ pub async fn issue(
         .await
 }
 
-/// The signed status list token of an organisation's list; `NotFound` if there is no such list.
-pub async fn status_list_token(state: &AppState, ods: &str, list_id: i64) -> Result<String, ApiError> {
-    let code = OdsCode::parse(ods).map_err(|_| ApiError::NotFound)?;
-    let org = state.store.registry().find_by_ods(&code).await?;
-    let rows = state.store.issuing().status_list(&org.id, list_id).await?.ok_or(ApiError::NotFound)?;
-    let mut list = StatusList::new(rows.size as usize, 2).map_err(internal)?;
-    for (idx, status) in rows.entries {
-        list.set(idx as usize, status.bits()).map_err(internal)?;
-    }
-    let key = signer_for(state, &org.id).await?;
-    let base = state.public_url();
-    let now = (state.clock)().timestamp();
-    let uri = status_list_uri(base, code.as_str(), list_id);
-    let iss = issuer_id(base, code.as_str());
-    let spec = StatusListTokenSpec {
-        uri: &uri,
-        iss: Some(&iss),
-        iat: now,
-        exp: Some(now + 24 * 3600),
-        ttl: Some(STATUS_LIST_TTL_SECS),
-    };
-    issue_status_list_token(&list, &spec, &key).map_err(internal)
-}
-
 /// The trust list as this process last signed it, rebuilt when a key changed or after a minute.
 pub async fn trust_list(state: &AppState) -> Result<Arc<TrustSnapshot>, ApiError> {
     let now = (state.clock)().timestamp();
@@ -263,48 +234,21 @@ pub async fn trust_list(state: &AppState) -> Result<Arc<TrustSnapshot>, ApiError
     Ok(snap)
 }
 
-/// The status list a presentation points at, when it is one of ours, read from the ledger.
-async fn our_status(state: &AppState, presentation: &str) -> Result<InMemoryStatus, ApiError> {
-    let mut statuses = InMemoryStatus::default();
-    let Some(status) = SdJwt::parse(presentation)
-        .ok()
-        .and_then(|sd| sd.unverified_payload().ok())
-        .and_then(|p| p.get("status").map(StatusRef::from_claim))
-        .and_then(Result::ok)
-    else {
-        return Ok(statuses);
-    };
-    let prefix = format!("{}/statuslists/", state.public_url());
-    let Some((ods, list)) = status.uri.strip_prefix(&prefix).and_then(|rest| rest.split_once('/')) else {
-        return Ok(statuses);
-    };
-    let (Ok(code), Ok(list_id)) = (OdsCode::parse(ods), list.parse::<i64>()) else { return Ok(statuses) };
-    let Ok(org) = state.store.registry().find_by_ods(&code).await else { return Ok(statuses) };
-    if let Some(rows) = state.store.issuing().status_list(&org.id, list_id).await? {
-        let mut bits = StatusList::new(rows.size as usize, 2).map_err(internal)?;
-        for (idx, s) in rows.entries {
-            bits.set(idx as usize, s.bits()).map_err(internal)?;
-        }
-        statuses.lists.insert(status.uri, bits);
-    }
-    Ok(statuses)
-}
-
-/// Verifies a presentation against the trust list and our status lists. The outer error is a
-/// failure of ours (500); the inner one is the presentation's rejection reason.
+/// Verifies a presentation against every trust list we trust and the status list its issuer
+/// signed. The outer error is a failure of ours (500); the inner one is the rejection reason.
 pub async fn verify(
     state: &AppState,
     presentation: &str,
     nonce: Option<&str>,
     aud: Option<&str>,
 ) -> Result<Result<Verified, VerifyError>, ApiError> {
-    let snapshot = trust_list(state).await?;
-    let statuses = our_status(state, presentation).await?;
+    let trust = crate::federation::trust(state).await?;
+    let statuses = crate::status_lists::for_presentations(state, [presentation], &trust).await?;
     let now = (state.clock)().timestamp();
     let mut opts = VerifyOptions::new(now, nonce.unwrap_or_default(), aud.unwrap_or_default());
     opts.expected_nonce = nonce.map(str::to_owned);
     opts.expected_aud = aud.map(str::to_owned);
     // Without a nonce there is nothing to bind to: the caller asked for a plain credential check.
     opts.require_key_binding = nonce.is_some();
-    Ok(verify_presentation(presentation, &opts, &snapshot.index, &statuses))
+    Ok(verify_presentation(presentation, &opts, &trust, &statuses))
 }

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod federation;
 pub mod issuer;
 pub mod json;
 pub mod keys;
@@ -15,6 +16,7 @@ pub mod oid4vp;
 pub mod openapi;
 pub mod public;
 pub mod query;
+pub mod status_lists;
 pub mod talent_profile;
 pub mod talent_profile_page;
 pub mod talent_profile_pdf;
@@ -45,6 +47,8 @@ pub struct AppState {
     pub oid4vc_orgs: Arc<oid4vci::OrgCache>,
     /// The verifier's open requests, status lists and answer queue.
     pub verifier: Arc<oid4vp::VerifierState>,
+    /// Other registry operators this deployment trusts, and what was fetched from them.
+    pub federation: Arc<federation::Federation>,
     /// Where signing keys live; [`AppState::new`] gives a software key store sealing under a key of
     /// this process only (tests, throwaway worlds): `serve` sets the configured one.
     pub keys: Arc<dyn keys::KeyStore>,
@@ -59,6 +63,7 @@ impl AppState {
             issuer_cache: Default::default(),
             oid4vc_orgs: Default::default(),
             verifier: Default::default(),
+            federation: Default::default(),
             keys: Arc::new(keys::SoftwareKeyStore::new(store.clone(), keys::KekSource::Ephemeral)),
             store,
         }

@@ -46,6 +46,7 @@ pub use dataset::{
     PresentationStatus, Redemption, StoredOffer, pin_hash, secret_hash,
 };
 pub use dataset::{CohortEntry, CohortOutcome, CohortResult, Proposal};
+pub use dataset::{AcceptedItem, BypassedItem, NewReview, PassportRecord, Review, ReviewDecision, ReviewItem};
 pub use db::{Backend, SQLITE_FILE_SUFFIXES, StoreOptions};
 pub use error::{Result, StoreError};
 pub use issuing::{IssuerKey, Issuing, NewKey, SigningKey, StatusListRows};

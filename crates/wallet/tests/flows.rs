@@ -214,7 +214,7 @@ impl Fake {
                 })
                 .unwrap();
                 let mut status = InMemoryStatus::default();
-                status.lists.insert(self.status_uri(), self.status.lock().unwrap().clone());
+                status.insert(iss.clone(), self.status_uri(), self.status.lock().unwrap().clone());
                 let opts = VerifyOptions::new(NOW, request.nonce.clone(), request.client_id.clone());
                 let query = request.dcql_query.as_ref().unwrap();
                 match validate_vp_token(&vp_token, query, &opts, &trust, &status) {

@@ -8,29 +8,27 @@ use std::path::Path;
 
 use anyhow::Context;
 use credentials::VerifyError;
-use credentials::jws::{CompactJws, Jwk};
+use credentials::jws::Jwk;
 use credentials::sdjwt::SdJwt;
-use credentials::status::{StatusList, StatusRef, StatusSource, verify_status_list_token};
-use credentials::trust::{TrustIndex, TrustList, TrustSource};
+use credentials::status::{StatusList, StatusRef, StatusSource, read_signed, verify_issuer_status_list};
+use credentials::trust::{TrustIndex, TrustList};
 use credentials::verify::{Verified, VerifyOptions, verify_presentation};
 use serde_json::Value;
 
 /// The one status list a presentation refers to, or why it could not be had.
 struct Fetched {
     uri: String,
+    /// The credential issuer whose key the list was verified with.
+    signed_by: String,
     list: Result<StatusList, VerifyError>,
 }
 
 impl StatusSource for Fetched {
-    fn status(&self, uri: &str, idx: u64) -> Result<u8, VerifyError> {
+    fn status(&self, iss: &str, uri: &str, idx: u64) -> Result<u8, VerifyError> {
         if uri != self.uri {
             return Err(VerifyError::StatusUnavailable("no list for that uri".into()));
         }
-        let list = self.list.as_ref().map_err(Clone::clone)?;
-        usize::try_from(idx)
-            .ok()
-            .and_then(|i| list.get(i))
-            .ok_or_else(|| VerifyError::StatusIndexOutOfRange(format!("index {idx} of {}", list.len())))
+        read_signed(&self.signed_by, self.list.as_ref().map_err(Clone::clone)?, iss, idx)
     }
 }
 
@@ -58,13 +56,10 @@ async fn status_of(presentation: &str, trust: &TrustIndex, now: i64) -> Option<F
     let list = async {
         let token =
             fetch(&status.uri).await.map_err(|e| VerifyError::StatusUnavailable(format!("{}: {e}", status.uri)))?;
-        let jws = CompactJws::parse(&token)?;
-        let kid = jws.header_str("kid").ok_or_else(|| VerifyError::StatusListInvalid("no kid".into()))?;
-        let key = trust.resolve(&iss, kid)?.key;
-        Ok(verify_status_list_token(&token, &status.uri, &key, now)?.list)
+        Ok(verify_issuer_status_list(&token, &status.uri, &iss, trust, now)?.list)
     }
     .await;
-    Some(Fetched { uri: status.uri, list })
+    Some(Fetched { uri: status.uri, signed_by: iss, list })
 }
 
 /// Verifies offline; `Err` of the inner result is the rejection. Returns the trust list issuer (the

@@ -233,7 +233,7 @@ mod tests {
             }],
         };
         let mut status = InMemoryStatus::default();
-        status.lists.insert(STATUS_URI.into(), StatusList::new(16, 2).unwrap());
+        status.insert(ISS, STATUS_URI, StatusList::new(16, 2).unwrap());
         World { issuer, holder: SoftwareEs256Key::generate().unwrap(), trust: TrustIndex::new(&list).unwrap(), status }
     }
 
@@ -306,7 +306,7 @@ mod tests {
         assert_eq!(r.query("dbs").unwrap().rejected[0].code(), "aud_mismatch");
         // Revoked after issue.
         let token = answer(&w, &held, &q, "n0nce", CLIENT);
-        w.status.lists.get_mut(STATUS_URI).unwrap().set(3, 1).unwrap();
+        w.status.lists.get_mut(STATUS_URI).unwrap().1.set(3, 1).unwrap();
         let r = validate_vp_token(&token, &q, &opts(), &w.trust, &w.status).unwrap();
         assert_eq!(r.query("dbs").unwrap().rejected[0].code(), "revoked");
         // A presentation that withholds a requested claim.
@@ -315,7 +315,7 @@ mod tests {
         let kb = KeyBinding { signer: &w.holder, nonce: "n0nce", aud: CLIENT, iat: 2000 };
         let mut partial = VpToken::new();
         partial.insert("dbs".into(), vec![json!(matching::present(h, &idx, Some(&kb)).unwrap())]);
-        w.status.lists.get_mut(STATUS_URI).unwrap().set(3, 0).unwrap();
+        w.status.lists.get_mut(STATUS_URI).unwrap().1.set(3, 0).unwrap();
         let r = validate_vp_token(&partial, &q, &opts(), &w.trust, &w.status).unwrap();
         assert_eq!(r.query("dbs").unwrap().rejected[0], Rejection::ClaimsMissing(vec!["issued_on".into()]));
         // A value other than the one required.

@@ -71,7 +71,7 @@ impl World {
         list.set(2, 2).unwrap();
         list.set(3, 3).unwrap();
         let mut status = InMemoryStatus::default();
-        status.lists.insert(STATUS_URI.into(), list);
+        status.insert(ISSUER, STATUS_URI, list);
         Self { issuer, second, retired, stranger, operator, holder, trust_list, trust_token, trust, status }
     }
 

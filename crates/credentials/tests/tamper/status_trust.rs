@@ -51,7 +51,7 @@ fn status_claim_without_uri_is_status_claim_invalid() {
 #[test]
 fn status_list_token_with_flipped_signature_is_status_list_signature_invalid() {
     let w = World::new();
-    let list = w.status.lists[STATUS_URI].clone();
+    let list = w.status.lists[STATUS_URI].1.clone();
     let spec =
         StatusListTokenSpec { uri: STATUS_URI, iss: Some(ISSUER), iat: NOW, exp: Some(NOW + 3600), ttl: Some(300) };
     let token = status::issue_status_list_token(&list, &spec, &w.issuer).unwrap();
@@ -65,7 +65,7 @@ fn status_list_token_with_flipped_signature_is_status_list_signature_invalid() {
 #[test]
 fn status_list_token_for_another_uri_is_status_list_invalid() {
     let w = World::new();
-    let list = w.status.lists[STATUS_URI].clone();
+    let list = w.status.lists[STATUS_URI].1.clone();
     let spec = StatusListTokenSpec {
         uri: "https://rx1.passport.example.nhs.uk/status/2",
         iss: None,
@@ -84,7 +84,7 @@ fn status_list_token_for_another_uri_is_status_list_invalid() {
 #[test]
 fn status_list_token_past_exp_is_status_list_expired() {
     let w = World::new();
-    let list = w.status.lists[STATUS_URI].clone();
+    let list = w.status.lists[STATUS_URI].1.clone();
     let spec = StatusListTokenSpec { uri: STATUS_URI, iss: None, iat: NOW - 7200, exp: Some(NOW - 3600), ttl: None };
     let token = status::issue_status_list_token(&list, &spec, &w.issuer).unwrap();
     let key = credentials::jws::VerifyingKey::from_jwk(&w.issuer.public_jwk()).unwrap();
@@ -92,6 +92,36 @@ fn status_list_token_past_exp_is_status_list_expired() {
         status::verify_status_list_token(&token, STATUS_URI, &key, NOW).unwrap_err().code(),
         "status_list_expired"
     );
+}
+
+#[test]
+fn status_list_held_from_another_issuer_is_status_list_issuer_mismatch() {
+    // The verifier holds a genuine list at the credential's status URI, but signed by another
+    // issuer: it must not read the credential's status from it.
+    let mut w = World::new();
+    let list = w.status.lists[STATUS_URI].1.clone();
+    w.status.insert(SUSPENDED_ISSUER, STATUS_URI, list);
+    let issued = w.issue_with(&w.spec(0), &w.issuer);
+    rejects(&w, &w.present(&issued, &["/given_name"]), "status_list_issuer_mismatch");
+}
+
+#[test]
+fn status_list_token_of_another_issuer_is_status_list_issuer_mismatch() {
+    let w = World::new();
+    let list = w.status.lists[STATUS_URI].1.clone();
+    let own = StatusListTokenSpec { uri: STATUS_URI, iss: Some(ISSUER), iat: NOW, exp: Some(NOW + 3600), ttl: None };
+    let token = status::issue_status_list_token(&list, &own, &w.issuer).unwrap();
+    let verified = status::verify_issuer_status_list(&token, STATUS_URI, ISSUER, &w.trust, NOW).unwrap();
+    assert_eq!(verified.iss.as_deref(), Some(ISSUER));
+    // Signed by a key the trust list gives another organisation, for this issuer's credential.
+    let other = StatusListTokenSpec { iss: Some(SUSPENDED_ISSUER), ..own.clone() };
+    let token = status::issue_status_list_token(&list, &other, &w.stranger).unwrap();
+    let err = status::verify_issuer_status_list(&token, STATUS_URI, ISSUER, &w.trust, NOW).unwrap_err();
+    assert_eq!(err.code(), "status_list_issuer_mismatch");
+    // Signed with the issuer's key but naming another issuer.
+    let token = status::issue_status_list_token(&list, &other, &w.issuer).unwrap();
+    let err = status::verify_issuer_status_list(&token, STATUS_URI, ISSUER, &w.trust, NOW).unwrap_err();
+    assert_eq!(err.code(), "status_list_issuer_mismatch");
 }
 
 // ---- trust ----

@@ -8,6 +8,7 @@ pub mod offers;
 pub mod organisations;
 pub mod people;
 pub mod presentations;
+pub mod review;
 pub mod records;
 pub mod requirements;
 pub mod users;
@@ -31,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(credentials::router())
         .merge(offers::router())
         .merge(presentations::router())
+        .merge(review::router())
         .merge(me::router());
     OpenApiRouter::new().nest("/api/v1", v1)
 }

@@ -16,8 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use credentials::VerifyError;
-use credentials::status::{StatusList, StatusSource};
+use credentials::status::StatusList;
 use store::Store;
 
 use super::StoredRequest;
@@ -113,26 +112,11 @@ impl StatusCache {
             return Ok(Some(hit.bits.clone()));
         }
         let Some(rows) = store.issuing().status_list(org_id, list_id).await? else { return Ok(None) };
-        let internal = |e: credentials::CredentialError| ApiError::Internal(e.to_string());
-        let mut bits = StatusList::new(rows.size as usize, 2).map_err(internal)?;
-        for (idx, s) in rows.entries {
-            bits.set(idx as usize, s.bits()).map_err(internal)?;
-        }
-        let bits = Arc::new(bits);
+        let bits = Arc::new(crate::status_lists::build(&rows)?);
         if let Ok(mut lists) = self.lists.lock() {
             lists.insert(key, CachedList { bits: bits.clone(), generation, loaded: Instant::now() });
         }
         Ok(Some(bits))
-    }
-}
-
-/// The lists one `vp_token` points at, by URI, for the credential engine.
-#[derive(Debug, Default)]
-pub struct ListsByUri(pub HashMap<String, Arc<StatusList>>);
-
-impl StatusSource for ListsByUri {
-    fn status(&self, uri: &str, idx: u64) -> Result<u8, VerifyError> {
-        self.0.get(uri).ok_or_else(|| VerifyError::StatusUnavailable("no list for that uri".into()))?.status_at(idx)
     }
 }
 

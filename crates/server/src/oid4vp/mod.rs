@@ -33,14 +33,13 @@ use credentials::oid4vc::claims_path::ClaimPath;
 use credentials::oid4vc::dcql::{CredentialQuery, DcqlQuery};
 use credentials::oid4vc::oauth::ErrorCode;
 use credentials::oid4vc::validate::{ValidatedResponse, validate_vp_token};
-use credentials::oid4vc::vp::{AuthorizationRequest, AuthorizationResponse, DirectPostResponse, RequestLink, VpToken};
-use credentials::status::StatusRef;
+use credentials::oid4vc::vp::{AuthorizationRequest, AuthorizationResponse, DirectPostResponse, RequestLink};
 use credentials::verify::VerifyOptions;
 use domain::compliance::ComplianceStatus;
 use domain::cstf::Catalogue;
 use domain::passport::ask::{Ask, Planned};
 use domain::passport::claims::Names;
-use domain::passport::{self, CredentialClaims, Undecided};
+use domain::passport::{self, CredentialClaims, PassportType, Undecided};
 use domain::requirements::RoleRequirements;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -54,7 +53,7 @@ mod answers;
 mod caches;
 
 pub use caches::STATUS_FRESH_FOR;
-use caches::{ListsByUri, PendingRequest, RequestCache, StatusCache};
+use caches::{PendingRequest, RequestCache, StatusCache};
 
 /// The verifier's in-process state: open requests, status lists and the answer queue.
 #[derive(Debug, Default)]
@@ -69,6 +68,11 @@ impl VerifierState {
     /// process ([`STATUS_FRESH_FOR`] by default); revocations committed elsewhere show after it.
     pub fn set_status_fresh_for(&self, age: std::time::Duration) {
         self.statuses.set_fresh_for(age);
+    }
+
+    /// Our own organisations' status lists as last read from the ledger.
+    pub(crate) fn status_cache(&self) -> &StatusCache {
+        &self.statuses
     }
 }
 use crate::issuer;
@@ -254,31 +258,32 @@ async fn open_request(
     Ok(Some(pending))
 }
 
-/// Status lists of our own organisations that the presentations point at.
-async fn statuses(state: &AppState, token: &VpToken) -> Result<ListsByUri, ApiError> {
-    let mut out = ListsByUri::default();
-    let prefix = format!("{}/statuslists/", state.public_url());
-    for text in token.values().flatten().filter_map(Value::as_str) {
-        let Some(status) = StatusRef::peek(text) else { continue };
-        if out.0.contains_key(&status.uri) {
-            continue;
-        }
-        let Some((ods, list)) = status.uri.strip_prefix(&prefix).and_then(|r| r.split_once('/')) else { continue };
-        let Ok(list_id) = list.parse::<i64>() else { continue };
-        let Ok(org) = organisation(state, ods).await else { continue };
-        if let Some(bits) = state.verifier.statuses.list(&state.store, &org.id, list_id).await? {
-            out.0.insert(status.uri, bits);
-        }
-    }
-    Ok(out)
-}
-
 /// The issuing organisation of an accepted credential.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IssuerView {
     pub ods_code: String,
     pub organisation: String,
     pub issuer: String,
+}
+
+/// A credential accepted for a requirement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PresentedCredential {
+    #[serde(rename = "type")]
+    pub kind: PassportType,
+    /// `{status list uri}#{idx}`: unique per credential of an issuer, and what revoking it names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl PresentedCredential {
+    fn of(kind: PassportType, claims: &Value) -> Self {
+        let id = claims
+            .get("status")
+            .and_then(|s| credentials::status::StatusRef::from_claim(s).ok())
+            .map(|s| format!("{}#{}", s.uri, s.idx));
+        PresentedCredential { kind, id }
+    }
 }
 
 /// One requirement of the role, met or not, and on what evidence.
@@ -300,6 +305,10 @@ pub struct RequirementOutcome {
     pub expires_on: Option<NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_by: Option<IssuerView>,
+    /// The accepted credential: its type and its identifier (the status list entry it carries,
+    /// `uri#idx`), which the host's review records as the item's provenance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<PresentedCredential>,
     /// The claims disclosed for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
@@ -346,6 +355,7 @@ pub fn evaluate(
                 status: None,
                 expires_on: None,
                 issued_by: None,
+                credential: None,
                 claims: None,
             };
             let Some(v) = accepted else {
@@ -362,6 +372,7 @@ pub fn evaluate(
                 issuer: v.issuer.clone(),
             });
             let kind = passport::ask::answered_by(&r.requirement);
+            outcome.credential = Some(PresentedCredential::of(kind, &v.claims));
             let decided = CredentialClaims::from_disclosed(kind, &v.claims)
                 .map_err(|e| Undecided::Invalid(e.0))
                 .and_then(|claims| {
@@ -435,10 +446,11 @@ async fn response(
         AuthorizationResponse::VpToken { vp_token, .. } => {
             let query =
                 stored.request.dcql_query.as_ref().ok_or_else(|| OAuthReply::internal_error("no query stored"))?;
-            let snapshot = issuer::trust_list(&state).await?;
-            let statuses = statuses(&state, &vp_token).await?;
+            let trust = crate::federation::trust(&state).await?;
+            let presented = vp_token.values().flatten().filter_map(Value::as_str);
+            let statuses = crate::status_lists::for_presentations(&state, presented, &trust).await?;
             let opts = VerifyOptions::new(now, stored.request.nonce.clone(), stored.request.client_id.clone());
-            let validated = validate_vp_token(&vp_token, query, &opts, &snapshot.index, &statuses)
+            let validated = validate_vp_token(&vp_token, query, &opts, &trust, &statuses)
                 .map_err(|e| OAuthReply::of(e.to_oauth()))?;
             if let Some(code) = validated
                 .queries

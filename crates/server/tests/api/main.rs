@@ -10,3 +10,5 @@ mod me;
 mod oid4vc;
 mod property;
 mod ready;
+mod review;
+mod status_issuer;

@@ -42,14 +42,14 @@ fn b_role() -> Value {
            "immunisations": ["hepatitis_b"]})
 }
 
-async fn request(app: &TestApp, token: &str) -> (String, String) {
+pub(crate) async fn request(app: &TestApp, token: &str) -> (String, String) {
     let (status, body) = app.post(token, "/api/v1/presentation-requests", &json!({"role_code": "BANK-RN"})).await;
     assert_eq!(status, 201, "{body}");
     assert!(body["qr_svg"].as_str().unwrap().starts_with("<?xml"));
     (body["id"].as_str().unwrap().to_owned(), body["link"].as_str().unwrap().to_owned())
 }
 
-async fn form(app: &TestApp, path: &str, body: String) -> (u16, Value) {
+pub(crate) async fn form(app: &TestApp, path: &str, body: String) -> (u16, Value) {
     let resp = app
         .client
         .post(app.url(path))
@@ -315,7 +315,7 @@ async fn several_proofs_give_several_credentials_and_an_unissuable_type_is_denie
 }
 
 /// A `direct_post` body answering the request behind `link` with `held`, bound to `holder`.
-async fn answer(app: &TestApp, link: &str, held: &[HeldCredential], holder: &SoftwareEs256Key) -> (String, String) {
+pub(crate) async fn answer(app: &TestApp, link: &str, held: &[HeldCredential], holder: &SoftwareEs256Key) -> (String, String) {
     let link = RequestLink::parse(link).unwrap();
     let object = app.client.get(&link.request_uri).send().await.unwrap().text().await.unwrap();
     let request = ReceivedRequestObject::parse(&object).unwrap().request;
@@ -524,15 +524,15 @@ async fn issued_to_new_holder(app: &TestApp, token: &str, pid: &str) -> (Softwar
 }
 
 /// A's worker holding A's three credentials; B with the BANK-RN role.
-struct Scene {
-    a: testkit::OrgFixture,
-    b: testkit::OrgFixture,
-    pid: String,
-    holder: SoftwareEs256Key,
-    held: Vec<HeldCredential>,
+pub(crate) struct Scene {
+    pub a: testkit::OrgFixture,
+    pub b: testkit::OrgFixture,
+    pub pid: String,
+    pub holder: SoftwareEs256Key,
+    pub held: Vec<HeldCredential>,
 }
 
-async fn scene(app: &TestApp) -> Scene {
+pub(crate) async fn scene(app: &TestApp) -> Scene {
     let a = app.organisation("RJ1", "Organisation A").await;
     let b = app.organisation("RRK", "Organisation B").await;
     let pid = worker(app, &a.admin_token).await;

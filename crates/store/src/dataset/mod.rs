@@ -18,6 +18,7 @@ mod oh;
 mod people;
 mod presentations;
 mod requirements;
+mod review;
 mod summary;
 mod transfer;
 mod transfer_cohort;
@@ -47,6 +48,7 @@ pub use presentations::{
     NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,
     PresentationStatus,
 };
+pub use review::{AcceptedItem, BypassedItem, NewReview, PassportRecord, Review, ReviewDecision, ReviewItem};
 pub use transfer::{Proposal, TransferMatch};
 pub use transfer_cohort::{CohortEntry, CohortOutcome, CohortResult};
 

@@ -14,5 +14,6 @@ mod people;
 mod perf;
 mod records;
 mod registry;
+mod review;
 mod scoping;
 mod transfer;
