@@ -32,21 +32,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sqlx::AnyPool;
 
 pub use audit::{AuditEntry, AuditFault, AuditReport, ChainHead, REGISTRY_CHAIN};
-pub use auth::{Auth, IssuedToken, NewUser, Principal, Role, TOKEN_PREFIX, TokenInfo, User};
 pub use auth::{AcceptInvitation, INVITATION_TTL_HOURS, IssuedInvitation, WorkerAccount, WorkerScope};
+pub use auth::{Auth, IssuedToken, NewUser, Principal, Role, TOKEN_PREFIX, TokenInfo, User};
 pub use dataset::{
     ACCESS_LOG_LIMIT, AccessActor, AccessEntry, ContactChange, ContactDetails, Me, MyLink, MyOrganisation, MyRecord,
 };
+pub use dataset::{AcceptedItem, BypassedItem, NewReview, PassportRecord, Review, ReviewDecision, ReviewItem};
 pub use dataset::{
     Checkpoint, CredentialStatus, Dataset, ImportBatch, ImportRecord, ImportReport, IssueOutcome, IssueSlot,
     IssuedCredential, PersonRef, PersonSources, Record, STATUS_LIST_SIZE, TransferMatch, oh_source_id,
 };
+pub use dataset::{CohortEntry, CohortOutcome, CohortResult, Proposal};
 pub use dataset::{
     NewOffer, NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,
     PresentationStatus, Redemption, StoredOffer, pin_hash, secret_hash,
 };
-pub use dataset::{CohortEntry, CohortOutcome, CohortResult, Proposal};
-pub use dataset::{AcceptedItem, BypassedItem, NewReview, PassportRecord, Review, ReviewDecision, ReviewItem};
 pub use db::{Backend, SQLITE_FILE_SUFFIXES, StoreOptions};
 pub use error::{Result, StoreError};
 pub use issuing::{IssuerKey, Issuing, NewKey, SigningKey, StatusListRows};

@@ -67,7 +67,9 @@ fn roles_to_text(roles: &[Role]) -> String {
 }
 
 pub(crate) fn roles_from_text(text: &str) -> Vec<Role> {
-    text.split(',').filter_map(|r| if r == Role::Worker.as_str() { Some(Role::Worker) } else { Role::parse(r) }).collect()
+    text.split(',')
+        .filter_map(|r| if r == Role::Worker.as_str() { Some(Role::Worker) } else { Role::parse(r) })
+        .collect()
 }
 
 /// An authenticated caller.
@@ -197,7 +199,10 @@ impl Auth<'_> {
             return Err(StoreError::invalid("roles", "at least one role is required"));
         }
         if new.roles.contains(&Role::Worker) {
-            return Err(StoreError::invalid("roles", "worker accounts are made by invitation, not as organisation users"));
+            return Err(StoreError::invalid(
+                "roles",
+                "worker accounts are made by invitation, not as organisation users",
+            ));
         }
         let hash = match new.password {
             Some(p) => Some(self.hash_password(p).await?),
