@@ -24,7 +24,11 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .ok_or(ApiError::Unauthenticated)?;
         match state.store.auth().authenticate_token(token).await {
-            Ok(principal) => Ok(Caller(principal)),
+            Ok(principal) => {
+                let org = principal.scope.as_ref().map(|s| s.org_id());
+                crate::metrics::record_principal(&parts.extensions, org, &principal.user_id);
+                Ok(Caller(principal))
+            }
             Err(StoreError::Unauthenticated | StoreError::NotFound) => Err(ApiError::Unauthenticated),
             Err(other) => Err(other.into()),
         }

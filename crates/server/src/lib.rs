@@ -11,6 +11,7 @@ pub mod federation;
 pub mod issuer;
 pub mod json;
 pub mod keys;
+pub mod metrics;
 pub mod oid4vci;
 pub mod oid4vp;
 pub mod openapi;
@@ -85,10 +86,15 @@ pub fn router(state: AppState) -> Router {
     let openapi = Arc::new(openapi::finish(openapi));
     api.route("/openapi.json", axum::routing::get(move || openapi::serve(openapi.clone())))
         .route("/health", axum::routing::get(|| async { "ok" }))
+        .route("/health/live", axum::routing::get(metrics::live))
+        .route("/health/ready", axum::routing::get(metrics::ready))
+        .route("/metrics", axum::routing::get(metrics::serve_metrics))
         .merge(oid4vci::router().merge(oid4vp::router()))
         .merge(talent_profile::pages())
         .layer(axum::extract::DefaultBodyLimit::max(json::MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
+        // Outermost: the request id and span every log line of the request carries, and its metrics.
+        .layer(axum::middleware::from_fn(metrics::request_context))
         .with_state(state)
 }
 

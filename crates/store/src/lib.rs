@@ -88,6 +88,17 @@ impl Store {
         self.backend
     }
 
+    /// Connections the pool holds now, and how many of them are idle (for `/metrics`).
+    pub fn pool_stats(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
+    /// One round trip to the database (`SELECT 1`): readiness probes.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Users, passwords, tokens.
     pub fn auth(&self) -> Auth<'_> {
         Auth { store: self }
