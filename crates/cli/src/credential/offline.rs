@@ -81,9 +81,11 @@ pub async fn verify(
         Ok(index) => index,
         Err(e) => return Ok((Err(e), list.iss)),
     };
-    let statuses = status_of(presentation, &index, now)
-        .await
-        .unwrap_or(Fetched { uri: String::new(), list: Err(VerifyError::StatusUnavailable("none".into())) });
+    let statuses = status_of(presentation, &index, now).await.unwrap_or(Fetched {
+        uri: String::new(),
+        signed_by: String::new(),
+        list: Err(VerifyError::StatusUnavailable("none".into())),
+    });
     let mut opts = VerifyOptions::new(now, nonce.unwrap_or_default(), aud.unwrap_or_default());
     opts.expected_nonce = nonce.map(str::to_owned);
     opts.expected_aud = aud.map(str::to_owned);
