@@ -1,0 +1,130 @@
+//! The compliance dashboard: people by overall status, the gaps by CSTF subject and by kind of
+//! requirement (server-rendered SVG charts, each with its table), and the non-compliant people by name
+//! with every gap named.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use domain::cstf::CstfSubject;
+
+use super::charts::{self, GREEN, ORANGE, RED, YELLOW};
+use super::{Chrome, Signed, WebResult, render};
+use crate::AppState;
+
+/// Non-compliant people listed by name (each name is one audited read).
+const LISTED: usize = 50;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/dashboard", get(dashboard))
+}
+
+struct Gapped {
+    id: String,
+    name: String,
+    status: (&'static str, &'static str),
+    gaps: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    people: usize,
+    compliant: usize,
+    status_chart: String,
+    status_rows: Vec<(String, usize)>,
+    subject_chart: String,
+    subject_rows: Vec<(String, usize)>,
+    kind_rows: Vec<(String, usize)>,
+    non_compliant: usize,
+    listed: Vec<Gapped>,
+    due_days: u32,
+}
+
+/// A gap's requirement id in words: `competence:cstf:fire_safety:1` → "Fire Safety level 1".
+fn gap_words(gap: &str) -> String {
+    let parts: Vec<&str> = gap.split(':').collect();
+    match parts.as_slice() {
+        ["competence", "cstf", subject, level] => match CstfSubject::parse(subject) {
+            Ok(s) => format!("{} level {level}", s.name()),
+            Err(_) => gap.to_owned(),
+        },
+        [kind, rest @ ..] => format!("{} {}", kind.replace('_', " "), rest.join(" ").replace('_', " ")),
+        _ => gap.to_owned(),
+    }
+}
+
+/// The compliance dashboard of the caller's organisation. Roles: hr, training, occupational_health.
+async fn dashboard(State(state): State<AppState>, signed: Signed) -> WebResult<Response> {
+    let caller = signed.require(super::people::READERS)?;
+    let dataset = state.store.dataset(&caller.scope);
+    let summary = dataset.compliance_summary(state.today(), state.due_within_days).await?;
+    let s = &summary.by_status;
+    let status_rows = vec![
+        ("Met".to_owned(), s.met, GREEN),
+        (format!("Due within {} days", state.due_within_days), s.due_soon, YELLOW),
+        ("Expired".to_owned(), s.expired, RED),
+        ("Missing".to_owned(), s.missing, ORANGE),
+    ];
+    let mut by_subject: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    for person in &summary.non_compliant {
+        for gap in &person.gaps {
+            let mut parts = gap.split(':');
+            let kind = parts.next().unwrap_or_default();
+            *by_kind.entry(kind.replace('_', " ")).or_default() += 1;
+            if kind == "competence"
+                && parts.next() == Some("cstf")
+                && let Some(subject) = parts.next().and_then(|s| CstfSubject::parse(s).ok())
+            {
+                *by_subject.entry(subject.name()).or_default() += 1;
+            }
+        }
+    }
+    let subject_rows: Vec<(String, usize, &str)> = CstfSubject::ALL
+        .iter()
+        .map(|s| (s.name().to_owned(), by_subject.get(s.name()).copied().unwrap_or(0), RED))
+        .collect();
+    let mut listed = Vec::new();
+    for person in summary.non_compliant.iter().take(LISTED) {
+        let name = match dataset.get_person(&person.id).await {
+            Ok(record) => format!("{}, {}", record.value.family_name, record.value.given_name),
+            Err(_) => person.id.clone(),
+        };
+        listed.push(Gapped {
+            id: person.id.clone(),
+            name,
+            status: super::people::status_tag(person.overall),
+            gaps: person.gaps.iter().map(|g| gap_words(g)).collect(),
+        });
+    }
+    let page = DashboardPage {
+        chrome: signed.chrome(&state, "/dashboard").await,
+        people: summary.people,
+        compliant: summary.compliant,
+        status_chart: charts::bars("status-chart", "People by overall compliance status", &status_rows),
+        status_rows: status_rows.iter().map(|(l, v, _)| (l.clone(), *v)).collect(),
+        subject_chart: charts::bars("subject-chart", "Gaps by CSTF subject", &subject_rows),
+        subject_rows: subject_rows.iter().map(|(l, v, _)| (l.clone(), *v)).collect(),
+        kind_rows: by_kind.into_iter().collect(),
+        non_compliant: summary.non_compliant.len(),
+        listed,
+        due_days: state.due_within_days,
+    };
+    Ok(render(&page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gap_words;
+
+    #[test]
+    fn gaps_are_named_in_words() {
+        assert_eq!(gap_words("competence:cstf:fire_safety:1"), "Fire Safety level 1");
+        assert_eq!(gap_words("check:criminal_record"), "check criminal record");
+    }
+}

@@ -1,0 +1,9 @@
+//! Portal tests: one binary. `http` drives the pages with a plain HTTP client (sign-in with TOTP, CSRF
+//! refusals, organisation isolation, role 404s, security headers); `browser` drives real Chromium over
+//! WebDriver through the whole HR → wallet → host story, runs axe-core on every page and takes
+//! screenshots. The browser tests print `skipped: chromium not installed` where Chromium or chromedriver
+//! is missing.
+
+mod browser;
+mod http;
+mod world;
