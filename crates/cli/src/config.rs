@@ -87,6 +87,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
     #[command(flatten)]
+    pub limits: crate::serve::LimitsArgs,
+    #[command(flatten)]
     pub federation: FederationArgs,
 }
 

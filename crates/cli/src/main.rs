@@ -12,6 +12,7 @@ mod demo_worker;
 mod generate;
 mod import;
 mod serve;
+mod user;
 mod wallet;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +53,9 @@ enum Command {
     Credential(credential::CredentialCommand),
     /// Verify a passport presentation; prints JSON, exit status 1 when rejected (as `credential verify`).
     Verify(credential::VerifyArgs),
+    /// An organisation's user accounts: list, create, disable, enable, revoke-tokens, token.
+    #[command(subcommand)]
+    User(user::UserCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -76,6 +80,7 @@ fn main() -> anyhow::Result<()> {
             Command::Wallet(args) => wallet::run(args).await,
             Command::Credential(command) => credential::run(command).await,
             Command::Verify(args) => credential::run(credential::CredentialCommand::Verify(args)).await,
+            Command::User(command) => user::run(command).await,
         }
     })
 }

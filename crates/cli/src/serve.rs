@@ -1,15 +1,54 @@
-//! `passport serve`: open the store, bind, serve until Ctrl-C.
+//! `passport serve`: open the store, bind, serve until Ctrl-C, with the connection limits, timeouts and
+//! token lifetime given on the command line.
+
+use std::time::Duration;
 
 use anyhow::Context;
+use clap::Args;
 use server::AppState;
+use server::listen::Limits;
 use store::Store;
 
 use crate::config::ServeArgs;
 
+/// Connection limits, timeouts and token lifetime of the server.
+#[derive(Args, Clone, Debug)]
+pub struct LimitsArgs {
+    /// Connections served at once; more wait in the kernel's backlog.
+    #[arg(long, env = "PASSPORT_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+    /// Seconds a connection may take to send a request's head (also how long an idle keep-alive
+    /// connection stays open).
+    #[arg(long, env = "PASSPORT_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Seconds without a byte read or written before a connection is closed.
+    #[arg(long, env = "PASSPORT_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+    /// Seconds a request may take in all (body included) before it is answered 408.
+    #[arg(long, env = "PASSPORT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Days an API token lives (password logins and issued tokens).
+    #[arg(long, env = "PASSPORT_TOKEN_TTL_DAYS", default_value_t = store::DEFAULT_TOKEN_TTL_DAYS,
+        value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub token_ttl_days: i64,
+}
+
+impl LimitsArgs {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_connections: self.max_connections.max(1),
+            header_read_timeout: Duration::from_secs(self.header_timeout_secs.max(1)),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
+            request_timeout: Duration::from_secs(self.request_timeout_secs.max(1)),
+        }
+    }
+}
+
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let store = Store::connect(&args.database.database_url)
         .await
-        .with_context(|| format!("opening the database {}", redact(&args.database.database_url)))?;
+        .with_context(|| format!("opening the database {}", redact(&args.database.database_url)))?
+        .with_token_ttl(chrono::Duration::days(args.limits.token_ttl_days));
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(address = %listener.local_addr()?, "serving");
@@ -18,7 +57,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     state.keys = keys;
     state.public_url = args.public_url;
     state.federation = std::sync::Arc::new(args.federation.federation()?);
-    server::serve(listener, state, shutdown_signal()).await?;
+    server::serve_with(listener, state, args.limits.limits(), shutdown_signal()).await?;
     Ok(())
 }
 

@@ -46,6 +46,14 @@ pub enum ApiError {
     TooLarge(usize),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    #[error("too many attempts; retry after {0} s")]
+    Throttled(u64),
+    #[error("busy; retry after {0} s")]
+    Busy(u64),
+    /// An answer the framework gave by itself (no route, 405, a rejected path or query, a timeout),
+    /// rendered as a problem with its own status.
+    #[error("{status}: {detail}")]
+    Status { status: StatusCode, detail: String },
     #[error("internal error")]
     Internal(String),
 }
@@ -64,6 +72,9 @@ impl ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Status { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -92,6 +103,17 @@ impl ApiError {
                 ("too-large", format!("The request body is larger than the {limit} bytes accepted."), vec![])
             }
             ApiError::UnsupportedMediaType(why) => ("unsupported-media-type", why.clone(), vec![]),
+            ApiError::Throttled(after) => (
+                "too-many-attempts",
+                format!("Too many failed sign-in attempts; try again in {after} seconds."),
+                vec![],
+            ),
+            ApiError::Busy(after) => {
+                ("busy", format!("The server is busy checking passwords; try again in {after} seconds."), vec![])
+            }
+            ApiError::Status { status, detail } => {
+                (status_slug(*status), if detail.is_empty() { default_detail(*status) } else { detail.clone() }, vec![])
+            }
             ApiError::Internal(_) => ("internal", "An internal error occurred; it has been logged.".to_owned(), vec![]),
         };
         Problem {
@@ -101,6 +123,27 @@ impl ApiError {
             detail,
             errors,
         }
+    }
+}
+
+fn status_slug(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::REQUEST_TIMEOUT => "request-timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "too-large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        s if s.is_server_error() => "internal",
+        _ => "bad-request",
+    }
+}
+
+fn default_detail(status: StatusCode) -> String {
+    match status {
+        StatusCode::NOT_FOUND => "No such resource.".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => "This resource does not accept that method; see `Allow`.".to_owned(),
+        StatusCode::REQUEST_TIMEOUT => "The request took too long to arrive or to answer.".to_owned(),
+        other => other.canonical_reason().unwrap_or("Error").to_owned(),
     }
 }
 
@@ -122,6 +165,8 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Conflict { field, problem } => ApiError::Conflict { field, problem },
             StoreError::Invalid(field_error) => ApiError::Invalid(vec![field_error]),
+            StoreError::Throttled { retry_after_secs } => ApiError::Throttled(retry_after_secs),
+            StoreError::Busy { retry_after_secs } => ApiError::Busy(retry_after_secs),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -137,6 +182,9 @@ impl IntoResponse for ApiError {
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if matches!(self, ApiError::Unauthenticated) {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::Throttled(after) | ApiError::Busy(after) = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(after.max(1)));
         }
         response
     }

@@ -12,10 +12,18 @@ use crate::error::ApiError;
 /// Any authenticated caller.
 pub struct Caller(pub Principal);
 
+/// A principal already authenticated for this request (request extension), so the token is looked up once.
+#[derive(Clone)]
+pub struct Authenticated(pub Principal);
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Already checked by the role matrix (`roles::enforce`) for this request.
+        if let Some(Authenticated(principal)) = parts.extensions.get::<Authenticated>() {
+            return Ok(Caller(principal.clone()));
+        }
         let token = parts
             .headers
             .get(AUTHORIZATION)

@@ -26,6 +26,13 @@ pub enum StoreError {
     /// Bad credentials, unknown/revoked token, disabled user. Deliberately says nothing more.
     #[error("authentication failed")]
     Unauthenticated,
+    /// Too many failed password attempts for this account or client address: refused without checking
+    /// the password until the lock ends.
+    #[error("too many failed attempts; retry after {retry_after_secs} s")]
+    Throttled { retry_after_secs: u64 },
+    /// Too many password hashes are being computed or waiting: try again shortly.
+    #[error("password hashing busy; retry after {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     /// Misconfiguration detected at start (unknown URL scheme, missing SQLite directory …).
     #[error("configuration: {0}")]
     Config(String),

@@ -34,6 +34,7 @@ use sqlx::AnyPool;
 pub use audit::{AuditEntry, AuditFault, AuditReport, ChainHead, REGISTRY_CHAIN};
 pub use auth::{AcceptInvitation, INVITATION_TTL_HOURS, IssuedInvitation, WorkerAccount, WorkerScope};
 pub use auth::{Auth, IssuedToken, NewUser, Principal, Role, TOKEN_PREFIX, TokenInfo, User};
+pub use auth::{DEFAULT_TOKEN_TTL_DAYS, LoginGuard, LoginLimits, password_policy};
 pub use dataset::{
     ACCESS_LOG_LIMIT, AccessActor, AccessEntry, ContactChange, ContactDetails, Me, MyLink, MyOrganisation, MyRecord,
 };
@@ -62,6 +63,8 @@ pub struct Store {
     options: Arc<StoreOptions>,
     /// Bumped after every commit that changed a credential's status (see [`Store::status_generation`]).
     status_generation: Arc<AtomicU64>,
+    /// Login throttle and token lifetime (see [`Store::with_login_limits`], [`Store::with_token_ttl`]).
+    auth_settings: Arc<auth::AuthSettings>,
 }
 
 impl Store {
@@ -81,7 +84,26 @@ impl Store {
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Store> {
         let (pool, backend) = db::open(url, &options).await?;
         tracing::info!(?backend, "store connected and migrated");
-        Ok(Store { pool, backend, options: Arc::new(options), status_generation: Arc::default() })
+        Ok(Store {
+            pool,
+            backend,
+            options: Arc::new(options),
+            status_generation: Arc::default(),
+            auth_settings: Arc::default(),
+        })
+    }
+
+    /// The same store with other login limits (a fresh throttle; see `store::auth` throttle docs).
+    pub fn with_login_limits(mut self, limits: LoginLimits) -> Store {
+        self.auth_settings = Arc::new(auth::AuthSettings::new(limits, self.auth_settings.token_ttl));
+        self
+    }
+
+    /// The same store issuing API tokens that live `ttl` (default [`DEFAULT_TOKEN_TTL_DAYS`] days).
+    pub fn with_token_ttl(mut self, ttl: chrono::Duration) -> Store {
+        let limits = self.auth_settings.guard.limits().clone();
+        self.auth_settings = Arc::new(auth::AuthSettings::new(limits, ttl));
+        self
     }
 
     pub fn backend(&self) -> Backend {
@@ -101,7 +123,7 @@ impl Store {
 
     /// Users, passwords, tokens.
     pub fn auth(&self) -> Auth<'_> {
-        Auth { store: self }
+        Auth { store: self, client: None }
     }
 
     /// The registry of organisations.

@@ -17,7 +17,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_clearance, put_clearance))
 }
 
-/// The person's OH clearance; 404 when none is recorded. Roles: occupational_health, hr.
+/// The person's OH clearance; 404 when none is recorded. Role: occupational_health.
 #[utoipa::path(get, path = "/people/{person_id}/oh-clearance", tag = "immunisations", security(("bearer" = [])),
     params(("person_id" = String, Path)),
     responses((status = 200, body = RecordView<OhClearance>), (status = 404, body = Problem)))]

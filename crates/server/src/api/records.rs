@@ -137,7 +137,7 @@ macro_rules! person_records {
 person_records! {
     module: checks, kind: EmploymentCheck, tag: "employment checks",
     collection: "/people/{person_id}/checks", item: "/people/{person_id}/checks/{record_id}",
-    writers: &[Role::Hr], readers: &[Role::Hr, Role::Verifier],
+    writers: &[Role::Hr], readers: &[Role::Hr],
     validate: |value, today| value.validate(today),
     store: (add_check, list_checks, get_check, update_check, delete_check)
 }
@@ -145,7 +145,7 @@ person_records! {
 person_records! {
     module: competences, kind: Competence, tag: "competences",
     collection: "/people/{person_id}/competences", item: "/people/{person_id}/competences/{record_id}",
-    writers: &[Role::Training], readers: &[Role::Training, Role::Hr],
+    writers: &[Role::Training], readers: &[Role::Training],
     validate: |value, today| value.validate(today),
     store: (add_competence, list_competences, get_competence, update_competence, delete_competence)
 }
@@ -153,7 +153,7 @@ person_records! {
 person_records! {
     module: immunisations, kind: Immunisation, tag: "immunisations",
     collection: "/people/{person_id}/immunisations", item: "/people/{person_id}/immunisations/{record_id}",
-    writers: &[Role::OccupationalHealth], readers: &[Role::OccupationalHealth, Role::Hr],
+    writers: &[Role::OccupationalHealth], readers: &[Role::OccupationalHealth],
     validate: |value, today| value.validate(today),
     store: (add_immunisation, list_immunisations, get_immunisation, update_immunisation, delete_immunisation)
 }

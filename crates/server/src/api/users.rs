@@ -1,20 +1,32 @@
 //! Organisation users and their API tokens, and password login that returns a token.
+//!
+//! Tokens expire (the server's `--token-ttl-days`, default 30). Everyone may list, issue and revoke their
+//! own; an admin may do so for anyone in the organisation, and disable or enable users. Login is
+//! throttled per account and per client address by the store (429 with `Retry-After`), and answers 503
+//! when too many password hashes are already running.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use store::{NewUser, Role, StoreError, User};
+use store::{NewUser, Role, StoreError, TokenInfo, User};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::OrgCaller;
+use crate::http::ClientAddr;
 use crate::json::ValidJson;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create_user, list_users)).routes(routes!(issue_token)).routes(routes!(login))
+    OpenApiRouter::new()
+        .routes(routes!(create_user, list_users))
+        .routes(routes!(issue_token, list_tokens, revoke_all_tokens))
+        .routes(routes!(revoke_token))
+        .routes(routes!(disable_user))
+        .routes(routes!(enable_user))
+        .routes(routes!(login))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -24,7 +36,8 @@ pub struct NewUserBody {
     pub display_name: String,
     /// Any of `admin`, `hr`, `training`, `occupational_health`, `verifier`.
     pub roles: Vec<String>,
-    /// At least 10 characters; omit for a token-only account.
+    /// At least 10 characters and not one of the most common passwords (or one with digits added); no
+    /// other rules. Omit for a token-only account.
     pub password: Option<String>,
 }
 
@@ -57,6 +70,35 @@ pub struct TokenView {
     pub id: String,
     pub token: String,
     pub label: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A token as listed: never the secret.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenInfoView {
+    pub id: String,
+    pub label: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<TokenInfo> for TokenInfoView {
+    fn from(t: TokenInfo) -> Self {
+        TokenInfoView {
+            id: t.id,
+            label: t.label,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// How many tokens a revocation ended.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Revoked {
+    pub revoked: u64,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -111,6 +153,11 @@ async fn list_users(State(state): State<AppState>, caller: OrgCaller) -> ApiResu
     Ok(Json(users.into_iter().map(UserView::from).collect()))
 }
 
+/// Refuse unless the caller acts on their own account or is an admin.
+fn own_or_admin(caller: &OrgCaller, user_id: &str) -> ApiResult<()> {
+    if user_id == caller.user_id { Ok(()) } else { caller.require(&[Role::Admin]) }
+}
+
 /// Issue an API token for a user: any user for themselves, an admin for anyone in the organisation.
 #[utoipa::path(post, path = "/users/{user_id}/tokens", tag = "users", request_body = TokenRequest,
     security(("bearer" = [])), params(("user_id" = String, Path)),
@@ -121,21 +168,107 @@ async fn issue_token(
     Path(user_id): Path<String>,
     ValidJson(body): ValidJson<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenView>)> {
-    if user_id != caller.user_id {
-        caller.require(&[Role::Admin])?;
-    }
-    let token = state.store.auth().issue_token(&caller.scope, &user_id, body.label.trim()).await?;
-    Ok((StatusCode::CREATED, Json(TokenView { id: token.id, token: token.token, label: token.label })))
+    own_or_admin(&caller, &user_id)?;
+    let (token, expires_at) =
+        state.store.auth().issue_token_expiring(&caller.scope, &user_id, body.label.trim()).await?;
+    Ok((StatusCode::CREATED, Json(TokenView { id: token.id, token: token.token, label: token.label, expires_at })))
 }
 
-/// Exchange an organisation user's password for an API token. No token needed.
+/// A user's tokens (live, expired and revoked; never the secrets): any user their own, an admin anyone's.
+#[utoipa::path(get, path = "/users/{user_id}/tokens", tag = "users", security(("bearer" = [])),
+    params(("user_id" = String, Path)),
+    responses((status = 200, body = [TokenInfoView]), (status = 404, body = Problem)))]
+async fn list_tokens(
+    State(state): State<AppState>,
+    caller: OrgCaller,
+    Path(user_id): Path<String>,
+) -> ApiResult<Json<Vec<TokenInfoView>>> {
+    own_or_admin(&caller, &user_id)?;
+    let auth = state.store.auth();
+    auth.get_user(&caller.scope, &user_id).await?;
+    Ok(Json(auth.list_tokens(&caller.scope, &user_id).await?.into_iter().map(TokenInfoView::from).collect()))
+}
+
+/// Revoke one of a user's tokens: any user their own, an admin anyone's.
+#[utoipa::path(delete, path = "/users/{user_id}/tokens/{token_id}", tag = "users", security(("bearer" = [])),
+    params(("user_id" = String, Path), ("token_id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem)))]
+async fn revoke_token(
+    State(state): State<AppState>,
+    caller: OrgCaller,
+    Path((user_id, token_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    own_or_admin(&caller, &user_id)?;
+    state.store.auth().revoke_user_token(&caller.scope, &user_id, &token_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revoke every live token of a user (signs them out everywhere): any user their own, an admin anyone's.
+#[utoipa::path(delete, path = "/users/{user_id}/tokens", tag = "users", security(("bearer" = [])),
+    params(("user_id" = String, Path)),
+    responses((status = 200, body = Revoked), (status = 404, body = Problem)))]
+async fn revoke_all_tokens(
+    State(state): State<AppState>,
+    caller: OrgCaller,
+    Path(user_id): Path<String>,
+) -> ApiResult<Json<Revoked>> {
+    own_or_admin(&caller, &user_id)?;
+    let revoked = state.store.auth().revoke_all_tokens(&caller.scope, &user_id).await?;
+    Ok(Json(Revoked { revoked }))
+}
+
+/// Disable a user: their password and tokens stop working at once. Role: admin (not on themselves).
+#[utoipa::path(post, path = "/users/{user_id}/disable", tag = "users", security(("bearer" = [])),
+    params(("user_id" = String, Path)),
+    responses((status = 200, body = UserView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn disable_user(
+    State(state): State<AppState>,
+    caller: OrgCaller,
+    Path(user_id): Path<String>,
+) -> ApiResult<Json<UserView>> {
+    caller.require(&[Role::Admin])?;
+    if user_id == caller.user_id {
+        return Err(ApiError::invalid("user_id", "an admin cannot disable their own account"));
+    }
+    set_disabled(&state, &caller, &user_id, true).await
+}
+
+/// Enable a disabled user again (their old tokens stay valid until they expire). Role: admin.
+#[utoipa::path(post, path = "/users/{user_id}/enable", tag = "users", security(("bearer" = [])),
+    params(("user_id" = String, Path)),
+    responses((status = 200, body = UserView), (status = 404, body = Problem)))]
+async fn enable_user(
+    State(state): State<AppState>,
+    caller: OrgCaller,
+    Path(user_id): Path<String>,
+) -> ApiResult<Json<UserView>> {
+    caller.require(&[Role::Admin])?;
+    set_disabled(&state, &caller, &user_id, false).await
+}
+
+async fn set_disabled(
+    state: &AppState,
+    caller: &OrgCaller,
+    user_id: &str,
+    disabled: bool,
+) -> ApiResult<Json<UserView>> {
+    let auth = state.store.auth();
+    auth.set_disabled(&caller.scope, user_id, disabled).await?;
+    Ok(Json(auth.get_user(&caller.scope, user_id).await?.into()))
+}
+
+/// Exchange an organisation user's password for an API token. No token needed. After 10 failures for
+/// an account (or 100 from one address) within 15 minutes, attempts are refused with 429 and
+/// `Retry-After` until the lock ends, without checking the password.
 #[utoipa::path(post, path = "/auth/token", tag = "users", request_body = LoginRequest,
-    responses((status = 201, body = TokenView), (status = 401, body = Problem)))]
+    responses((status = 201, body = TokenView), (status = 401, body = Problem), (status = 429, body = Problem),
+        (status = 503, body = Problem)))]
 async fn login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ValidJson(body): ValidJson<LoginRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenView>)> {
-    let auth = state.store.auth();
+    let auth = state.store.auth().from_client(client);
     let principal = match auth.login(&body.ods_code, &body.email, &body.password).await {
         Ok(principal) => principal,
         Err(StoreError::Unauthenticated | StoreError::NotFound | StoreError::Invalid(_)) => {
@@ -145,6 +278,6 @@ async fn login(
     };
     let scope = principal.scope.as_ref().ok_or(ApiError::Unauthenticated)?;
     let label = body.label.as_deref().unwrap_or("password login");
-    let token = auth.issue_token(scope, &principal.user_id, label).await?;
-    Ok((StatusCode::CREATED, Json(TokenView { id: token.id, token: token.token, label: token.label })))
+    let (token, expires_at) = auth.issue_token_expiring(scope, &principal.user_id, label).await?;
+    Ok((StatusCode::CREATED, Json(TokenView { id: token.id, token: token.token, label: token.label, expires_at })))
 }

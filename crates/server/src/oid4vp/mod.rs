@@ -409,6 +409,22 @@ pub fn evaluate(
 /// error instead of being recorded, so a replay changes nothing.
 const NOT_FOR_THIS_REQUEST: [&str; 2] = ["nonce_mismatch", "aud_mismatch"];
 
+/// Rejections a genuine answer can carry: found only after the issuer signature and the key binding to
+/// this request have verified (`credentials::verify` checks in that order), so nobody holding only the
+/// request's `state` (it is in the QR code) can produce them. An answer with any other rejection, or a
+/// decline (unauthenticated by nature), is a failed attempt: counted, and the request stays open.
+const AFTER_KEY_BINDING: [&str; 5] = ["revoked", "suspended", "status_unknown", "vct_not_requested", "claims_missing"];
+
+/// Counts a refused answer on the request, which stays open.
+async fn failed_attempt(state: &AppState, org_id: &str, request_id: &str, reason: &str) {
+    let scope = OrgScope::system(org_id, "oid4vp response endpoint");
+    let now = (state.clock)().timestamp();
+    tracing::info!(reason, "OpenID4VP answer refused; the request stays open");
+    if let Err(e) = state.store.dataset(&scope).record_failed_presentation_attempt(request_id, reason, now).await {
+        tracing::warn!(error = %e, "could not count a failed OpenID4VP attempt");
+    }
+}
+
 /// The `direct_post` response endpoint (§8.2).
 async fn response(
     State(state): State<AppState>,
@@ -433,15 +449,10 @@ async fn response(
     let stored = &record.stored;
     let (result, token_text) = match posted {
         AuthorizationResponse::Error { error, .. } => {
-            let result = ReadyResult {
-                ready: false,
-                given_name: None,
-                family_name: None,
-                requirements: Vec::new(),
-                single_holder: true,
-                declined: Some(error.error.clone()),
-            };
-            (result, format!("error:{}:{}", record.id, error.error))
+            // Anyone who read the state could post a decline: noted, and the request stays open.
+            let reason = format!("declined: {}", error.error);
+            failed_attempt(&state, &org.id, &record.id, &reason).await;
+            return Ok(no_store(&DirectPostResponse::default()));
         }
         AuthorizationResponse::VpToken { vp_token, .. } => {
             let query =
@@ -450,8 +461,15 @@ async fn response(
             let presented = vp_token.values().flatten().filter_map(Value::as_str);
             let statuses = crate::status_lists::for_presentations(&state, presented, &trust).await?;
             let opts = VerifyOptions::new(now, stored.request.nonce.clone(), stored.request.client_id.clone());
-            let validated = validate_vp_token(&vp_token, query, &opts, &trust, &statuses)
-                .map_err(|e| OAuthReply::of(e.to_oauth()))?;
+            let validated = match validate_vp_token(&vp_token, query, &opts, &trust, &statuses) {
+                Ok(validated) => validated,
+                Err(e) => {
+                    let error = e.to_oauth();
+                    let reason = error.error_description.clone().unwrap_or_else(|| error.error.clone());
+                    failed_attempt(&state, &org.id, &record.id, &reason).await;
+                    return Err(OAuthReply::of(error));
+                }
+            };
             if let Some(code) = validated
                 .queries
                 .iter()
@@ -460,7 +478,17 @@ async fn response(
                 .find(|c| NOT_FOR_THIS_REQUEST.contains(c))
             {
                 tracing::info!(code, "vp_token not bound to this request");
-                return Err(OAuthReply::new(ErrorCode::InvalidRequest, "the vp_token was not made for this request"));
+                let reply = OAuthReply::new(ErrorCode::InvalidRequest, "the vp_token was not made for this request");
+                failed_attempt(&state, &org.id, &record.id, code).await;
+                return Err(reply);
+            }
+            let rejections = validated.queries.iter().flat_map(|q| &q.rejected).map(|r| r.code());
+            let accepted = validated.queries.iter().map(|q| q.accepted.len()).sum::<usize>();
+            let forged = rejections.clone().find(|c| !AFTER_KEY_BINDING.contains(c));
+            if let Some(code) = forged.or((accepted == 0 && rejections.count() == 0).then_some("vp_token_empty")) {
+                let reply = OAuthReply::new(ErrorCode::InvalidRequest, format!("the presentation did not verify: {code}"));
+                failed_attempt(&state, &org.id, &record.id, code).await;
+                return Err(reply);
             }
             let today = (state.clock)().date_naive();
             let text = serde_json::to_string(&vp_token).map_err(OAuthReply::internal_error)?;

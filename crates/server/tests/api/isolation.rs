@@ -42,6 +42,7 @@ async fn populate_a(app: &TestApp, token: &str) -> OrgA {
         .await;
     assert_eq!(status, 201);
     let user_id = user["id"].as_str().unwrap().to_owned();
+    let token_id = add(app, token, &format!("/api/v1/users/{user_id}/tokens"), &json!({"label": "alpha"})).await;
     let ids = HashMap::from([
         ("person_id", pid.clone()),
         ("check", check.clone()),
@@ -50,6 +51,7 @@ async fn populate_a(app: &TestApp, token: &str) -> OrgA {
         ("assignment", assignment.clone()),
         ("role_code", "ALPHA-ROLE".to_owned()),
         ("user_id", user_id.clone()),
+        ("token_id", token_id),
         ("credential_id", credential.clone()),
         ("request_id", presentation_request.clone()),
     ]);
@@ -135,6 +137,7 @@ fn fill(template: &str, ids: &HashMap<&'static str, String>) -> String {
     }
     path.replace("{role_code}", &ids["role_code"])
         .replace("{user_id}", &ids["user_id"])
+        .replace("{token_id}", &ids["token_id"])
         .replace("{ods_code}", "RJ1")
         .replace("{credential_id}", &ids["credential_id"])
         .replace("{request_id}", &ids["request_id"])

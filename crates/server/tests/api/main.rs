@@ -4,11 +4,14 @@
 mod bad_input;
 mod credentials;
 mod flows;
+mod hardening;
 mod isolation;
 mod keys;
 mod me;
 mod oid4vc;
+mod oid4vp_spoil;
 mod property;
 mod ready;
 mod review;
+mod roles;
 mod status_issuer;

@@ -2,10 +2,13 @@
 //! [`tokens`]).
 //!
 //! Passwords are hashed with argon2id (OWASP-recommended default parameters; minimal ones only when
-//! `StoreOptions::insecure_fast_password_hashing` is set for tests and demos) on a blocking thread.
+//! `StoreOptions::insecure_fast_password_hashing` is set for tests and demos) on a blocking thread, at
+//! most a few at once, and must pass [`password_policy`]. Every password login goes through
+//! [`throttle`]: locked accounts and client addresses are refused before any hash is computed.
 //!
 //! This module decides *who* is calling; *what* they may do is the server's job (roles).
 
+use std::net::IpAddr;
 use std::sync::OnceLock;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -19,13 +22,33 @@ use crate::error::{Result, StoreError};
 use crate::scope::{OrgScope, RegistryScope};
 use crate::{Store, db};
 
+pub mod password_policy;
+mod throttle;
 mod tokens;
 mod workers;
 
-pub use tokens::{IssuedToken, TOKEN_PREFIX, TokenInfo};
+pub use throttle::{LoginGuard, LoginLimits};
+pub use tokens::{DEFAULT_TOKEN_TTL_DAYS, IssuedToken, TOKEN_PREFIX, TokenInfo};
 pub use workers::{AcceptInvitation, INVITATION_TTL_HOURS, IssuedInvitation, WorkerAccount, WorkerScope};
 
-const MIN_PASSWORD_LEN: usize = 10;
+/// What the store keeps for authentication across calls: the login throttle and the API token lifetime.
+#[derive(Debug)]
+pub(crate) struct AuthSettings {
+    pub(crate) guard: LoginGuard,
+    pub(crate) token_ttl: chrono::Duration,
+}
+
+impl AuthSettings {
+    pub(crate) fn new(limits: LoginLimits, token_ttl: chrono::Duration) -> Self {
+        AuthSettings { guard: LoginGuard::new(limits), token_ttl }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings::new(LoginLimits::default(), chrono::Duration::days(DEFAULT_TOKEN_TTL_DAYS))
+    }
+}
 
 /// What an organisation user may do; checked by the server per handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -122,6 +145,8 @@ pub struct NewUser {
 #[derive(Debug, Clone, Copy)]
 pub struct Auth<'s> {
     pub(crate) store: &'s Store,
+    /// The client's address, for per-address login throttling (see [`Auth::from_client`]).
+    pub(crate) client: Option<IpAddr>,
 }
 
 const USER_COLUMNS: &str = "id, org_id, email, display_name, roles, operator, disabled, created_at, password_hash";
@@ -150,6 +175,17 @@ fn normalise_email(email: &str) -> Result<String> {
 }
 
 impl Auth<'_> {
+    /// The same, with the caller's network address: password logins through it are also throttled per
+    /// address. Every server path that checks a password (API, portal) should use it.
+    pub fn from_client(self, client: Option<IpAddr>) -> Self {
+        Auth { client, ..self }
+    }
+
+    /// Argon2 runs this store has started (for tests and metrics: a throttled refusal costs none).
+    pub fn password_hashes(&self) -> u64 {
+        self.store.auth_settings.guard.hashes()
+    }
+
     fn argon2(&self) -> Argon2<'static> {
         let params = if self.store.options.insecure_fast_password_hashing {
             Params::new(256, 1, 1, None).expect("valid argon2 params")
@@ -160,10 +196,9 @@ impl Auth<'_> {
     }
 
     async fn hash_password(&self, password: String) -> Result<String> {
-        if password.chars().count() < MIN_PASSWORD_LEN {
-            return Err(StoreError::invalid("password", format!("must be at least {MIN_PASSWORD_LEN} characters")));
-        }
+        password_policy::check(&password)?;
         let argon = self.argon2();
+        let _turn = self.store.auth_settings.guard.hash_turn().await?;
         tokio::task::spawn_blocking(move || {
             let salt = SaltString::generate(&mut rand::rngs::OsRng);
             argon.hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
@@ -173,10 +208,19 @@ impl Auth<'_> {
         .map_err(|e| StoreError::Config(format!("password hashing failed: {e}")))
     }
 
-    /// Verifies on a blocking thread; an absent hash is verified against a dummy so that unknown
-    /// accounts take as long as known ones.
+    /// [`Auth::try_verify_password`], with "busy" taken as a wrong password.
     async fn verify_password(&self, hash: Option<String>, password: String) -> bool {
+        self.try_verify_password(hash, password).await.unwrap_or(false)
+    }
+
+    /// Verifies on a blocking thread, in turn with other hashes (`Busy` when too many wait); an absent
+    /// hash is verified against a dummy so that unknown accounts take as long as known ones.
+    async fn try_verify_password(&self, hash: Option<String>, password: String) -> Result<bool> {
+        if password.len() > 4 * password_policy::MAX_PASSWORD_LEN {
+            return Ok(false);
+        }
         let argon = self.argon2();
+        let _turn = self.store.auth_settings.guard.hash_turn().await?;
         let dummy = hash.is_none();
         let fast = self.store.options.insecure_fast_password_hashing;
         tokio::task::spawn_blocking(move || {
@@ -188,7 +232,7 @@ impl Auth<'_> {
             ok && !dummy
         })
         .await
-        .unwrap_or(false)
+        .map_err(|e| StoreError::Config(format!("password check task failed: {e}")))
     }
 
     /// Creates a user in the scope's organisation. Emails are unique per organisation
@@ -324,6 +368,8 @@ impl Auth<'_> {
     /// Password login of an organisation user, identified by organisation ODS code and email.
     pub async fn login(&self, ods: &str, email: &str, password: &str) -> Result<Principal> {
         let email = email.trim().to_lowercase();
+        let key = format!("org:{}|{email}", ods.trim().to_uppercase());
+        self.store.auth_settings.guard.check(Some(&key), self.client)?;
         let row = sqlx::query(
             "SELECT u.id, u.org_id, u.roles, u.operator, o.status, u.password_hash FROM users u \
              JOIN organisations o ON o.id = u.org_id \
@@ -333,11 +379,13 @@ impl Auth<'_> {
         .bind(&email)
         .fetch_optional(&self.store.pool)
         .await?;
-        self.check_login(row, password).await
+        self.check_login_for(Some(&key), row, password).await
     }
 
     /// Password login of a registry operator.
     pub async fn operator_login(&self, email: &str, password: &str) -> Result<Principal> {
+        let key = format!("operator:{}", email.trim().to_lowercase());
+        self.store.auth_settings.guard.check(Some(&key), self.client)?;
         let row = sqlx::query(
             "SELECT u.id, u.org_id, u.roles, u.operator, CAST(NULL AS TEXT) AS status, u.password_hash \
              FROM users u WHERE u.org_id IS NULL AND u.operator = 1 AND u.email = $1 \
@@ -346,18 +394,46 @@ impl Auth<'_> {
         .bind(email.trim().to_lowercase())
         .fetch_optional(&self.store.pool)
         .await?;
-        self.check_login(row, password).await
+        self.check_login_for(Some(&key), row, password).await
     }
 
+    /// Checks a password against a looked-up account row, throttled by the account (its user id) and
+    /// the client address. Prefer [`Auth::check_login_for`] with the key the caller looked the account up
+    /// by, so that unknown accounts are throttled (and locked) exactly like known ones.
     async fn check_login(&self, row: Option<sqlx::any::AnyRow>, password: &str) -> Result<Principal> {
+        let key = match &row {
+            Some(row) => Some(format!("user:{}", row.try_get::<String, _>("id")?)),
+            None => None,
+        };
+        self.check_login_for(key.as_deref(), row, password).await
+    }
+
+    /// The one password check every login goes through: refused without hashing while `key` (the
+    /// account as the caller named it) or the client address is locked; a failure counts against both,
+    /// a success clears the account's count. Unknown accounts cost one hash like known ones.
+    async fn check_login_for(
+        &self,
+        key: Option<&str>,
+        row: Option<sqlx::any::AnyRow>,
+        password: &str,
+    ) -> Result<Principal> {
+        let guard = &self.store.auth_settings.guard;
+        guard.check(key, self.client)?;
         let hash: Option<String> = match &row {
             Some(row) => row.try_get("password_hash")?,
             None => None,
         };
-        if !self.verify_password(hash, password.to_owned()).await {
-            return Err(StoreError::Unauthenticated);
+        let outcome = if self.try_verify_password(hash, password.to_owned()).await? {
+            principal_from_row(&row.ok_or(StoreError::Unauthenticated)?)
+        } else {
+            Err(StoreError::Unauthenticated)
+        };
+        match &outcome {
+            Ok(_) => guard.succeeded(key),
+            Err(StoreError::Unauthenticated) => guard.failed(key, self.client),
+            Err(_) => {}
         }
-        principal_from_row(&row.ok_or(StoreError::Unauthenticated)?)
+        outcome
     }
 }
 

@@ -5,6 +5,10 @@
 //! hash is right here: with 256 bits of entropy there is nothing to brute force, so salting and
 //! stretching buy nothing, and a deterministic hash lets each request find its token with one
 //! indexed equality lookup. (Passwords are low-entropy, hence argon2id in the parent module.)
+//!
+//! Every token expires: `expires_at` is set at issue from the store's token lifetime (default
+//! [`DEFAULT_TOKEN_TTL_DAYS`], `Store::with_token_ttl`); a token written without one (before migration
+//! 0060, or by a path that does not set it) expires that long after its `created_at`.
 
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -17,6 +21,9 @@ use crate::audit::{self, Event, REGISTRY_CHAIN};
 use crate::db;
 use crate::error::{Result, StoreError};
 use crate::scope::{Actor, OrgScope, RegistryScope};
+
+/// How long an API token lives unless the store is told otherwise.
+pub const DEFAULT_TOKEN_TTL_DAYS: i64 = 30;
 
 /// Prefix of every API token, so leaked tokens are recognisable by secret scanners.
 pub const TOKEN_PREFIX: &str = "sp_";
@@ -36,14 +43,30 @@ pub struct TokenInfo {
     pub user_id: String,
     pub label: String,
     pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
 impl Auth<'_> {
     /// Issues a new API token for a user of the scope's organisation.
     pub async fn issue_token(&self, scope: &OrgScope, user_id: &str, label: &str) -> Result<IssuedToken> {
-        let exists = "SELECT id FROM users WHERE org_id = $2 AND id = $1";
+        Ok(self.issue_token_expiring(scope, user_id, label).await?.0)
+    }
+
+    /// [`Auth::issue_token`], also saying when the token expires.
+    pub async fn issue_token_expiring(
+        &self,
+        scope: &OrgScope,
+        user_id: &str,
+        label: &str,
+    ) -> Result<(IssuedToken, DateTime<Utc>)> {
+        let exists = "SELECT id FROM users WHERE org_id = $2 AND id = $1 AND disabled = 0";
         self.insert_token(exists, Some(scope.org_id()), scope.org_id(), scope.actor(), user_id, label).await
+    }
+
+    /// How long tokens issued now live.
+    pub fn token_ttl(&self) -> chrono::Duration {
+        self.store.auth_settings.token_ttl
     }
 
     /// Issues a new API token for a registry operator.
@@ -54,7 +77,7 @@ impl Auth<'_> {
         label: &str,
     ) -> Result<IssuedToken> {
         let exists = "SELECT id FROM users WHERE id = $1 AND operator = 1";
-        self.insert_token(exists, None, REGISTRY_CHAIN, scope.actor(), operator_id, label).await
+        Ok(self.insert_token(exists, None, REGISTRY_CHAIN, scope.actor(), operator_id, label).await?.0)
     }
 
     /// Creates a token for `user_id` if `exists_sql` (binding the user id, then `org`) finds the
@@ -67,7 +90,7 @@ impl Auth<'_> {
         actor: &Actor,
         user_id: &str,
         label: &str,
-    ) -> Result<IssuedToken> {
+    ) -> Result<(IssuedToken, DateTime<Utc>)> {
         let mut secret = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut secret);
         let token = format!("{TOKEN_PREFIX}{}", hex::encode(secret));
@@ -78,27 +101,30 @@ impl Auth<'_> {
             exists = exists.bind(org);
         }
         exists.fetch_optional(&mut *tx).await?.ok_or(StoreError::NotFound)?;
+        let now = Utc::now();
+        let expires_at = now + self.token_ttl();
         sqlx::query(
-            "INSERT INTO api_tokens (id, user_id, token_hash, label, created_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, NULL)",
+            "INSERT INTO api_tokens (id, user_id, token_hash, label, created_at, revoked_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, NULL, $6)",
         )
         .bind(&id)
         .bind(user_id)
         .bind(token_hash(&token))
         .bind(label)
-        .bind(db::now())
+        .bind(db::timestamp(now))
+        .bind(db::timestamp(expires_at))
         .execute(&mut *tx)
         .await?;
         let event = Event { action: "token.issue", subject_type: "user", subject_id: Some(user_id) };
         audit::append(&mut tx, chain, actor, event).await?;
         tx.commit().await?;
-        Ok(IssuedToken { id, token, label: label.to_owned() })
+        Ok((IssuedToken { id, token, label: label.to_owned() }, expires_at))
     }
 
     /// Tokens of a user of the scope's organisation.
     pub async fn list_tokens(&self, scope: &OrgScope, user_id: &str) -> Result<Vec<TokenInfo>> {
         let rows = sqlx::query(
-            "SELECT t.id, t.user_id, t.label, t.created_at, t.revoked_at FROM api_tokens t \
+            "SELECT t.id, t.user_id, t.label, t.created_at, t.revoked_at, t.expires_at FROM api_tokens t \
              JOIN users u ON u.id = t.user_id WHERE u.org_id = $1 AND t.user_id = $2 \
              ORDER BY t.created_at",
         )
@@ -106,19 +132,68 @@ impl Auth<'_> {
         .bind(user_id)
         .fetch_all(&self.store.pool)
         .await?;
+        let ttl = self.token_ttl();
         rows.iter()
             .map(|row| {
                 let created: String = row.try_get("created_at")?;
                 let revoked: Option<String> = row.try_get("revoked_at")?;
+                let expires: Option<String> = row.try_get("expires_at")?;
+                let created_at = db::parse_timestamp(&created, "api_tokens")?;
                 Ok(TokenInfo {
                     id: row.try_get("id")?,
                     user_id: row.try_get("user_id")?,
                     label: row.try_get("label")?,
-                    created_at: db::parse_timestamp(&created, "api_tokens")?,
+                    expires_at: match expires {
+                        Some(e) => db::parse_timestamp(&e, "api_tokens")?,
+                        None => created_at + ttl,
+                    },
+                    created_at,
                     revoked_at: revoked.map(|r| db::parse_timestamp(&r, "api_tokens")).transpose()?,
                 })
             })
             .collect()
+    }
+
+    /// Revokes a token of `user_id` (of the scope's organisation); `NotFound` when it is not that user's
+    /// or already revoked.
+    pub async fn revoke_user_token(&self, scope: &OrgScope, user_id: &str, token_id: &str) -> Result<()> {
+        let sql = "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND user_id = $4 \
+                   AND user_id IN (SELECT id FROM users WHERE org_id = $3) RETURNING user_id";
+        let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
+        let row = sqlx::query(sql)
+            .bind(token_id)
+            .bind(db::now())
+            .bind(scope.org_id())
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let user_id: String = row.try_get(0)?;
+        let event = Event { action: "token.revoke", subject_type: "user", subject_id: Some(&user_id) };
+        audit::append(&mut tx, scope.org_id(), scope.actor(), event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Revokes every live token of a user of the scope's organisation; the number revoked. `NotFound`
+    /// for a user of another organisation.
+    pub async fn revoke_all_tokens(&self, scope: &OrgScope, user_id: &str) -> Result<u64> {
+        let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
+        sqlx::query("SELECT id FROM users WHERE org_id = $1 AND id = $2")
+            .bind(scope.org_id())
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+            .bind(user_id)
+            .bind(db::now())
+            .execute(&mut *tx)
+            .await?;
+        let event = Event { action: "token.revoke_all", subject_type: "user", subject_id: Some(user_id) };
+        audit::append(&mut tx, scope.org_id(), scope.actor(), event).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 
     /// Revokes a token of any user of the scope's organisation.
@@ -149,8 +224,8 @@ impl Auth<'_> {
         Ok(())
     }
 
-    /// Resolves a bearer token. Unknown, revoked, malformed tokens, disabled users and suspended
-    /// organisations all give `Unauthenticated`.
+    /// Resolves a bearer token. Unknown, revoked, expired, malformed tokens, disabled users and
+    /// suspended organisations all give `Unauthenticated`.
     pub async fn authenticate_token(&self, token: &str) -> Result<Principal> {
         let token = token.trim();
         if !token.starts_with(TOKEN_PREFIX) || token.len() != TOKEN_PREFIX.len() + 64 {
@@ -159,9 +234,12 @@ impl Auth<'_> {
         let row = sqlx::query(
             "SELECT u.id, u.org_id, u.roles, u.operator, o.status FROM api_tokens t \
              JOIN users u ON u.id = t.user_id LEFT JOIN organisations o ON o.id = u.org_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0",
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = 0 \
+             AND (t.expires_at > $2 OR (t.expires_at IS NULL AND t.created_at > $3))",
         )
         .bind(token_hash(token))
+        .bind(db::now())
+        .bind(db::timestamp(Utc::now() - self.token_ttl()))
         .fetch_optional(&self.store.pool)
         .await?
         .ok_or(StoreError::Unauthenticated)?;

@@ -1,7 +1,9 @@
 //! OpenID4VP presentation requests of one organisation (the verifier): the authorisation request
 //! as served, found by its `state`, and once answered the ready-to-work result. Both are JSON
 //! documents the server builds; the store keeps them, answers each request once, and refuses a
-//! `vp_token` it has recorded before (by digest).
+//! `vp_token` it has recorded before (by digest). An answer that does not verify is counted as a
+//! failed attempt ([`Dataset::record_failed_presentation_attempt`]) and leaves the request open: anyone
+//! who read the `state` from a QR code could post one, so it must not close the request.
 //!
 //! Answers are recorded in groups ([`Store::record_presentation_answers`]): the response endpoint
 //! queues them and one transaction records whatever has queued, so a busy verifier pays a handful
@@ -43,10 +45,14 @@ pub struct PresentationRecord {
     pub created_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
     pub result_doc: Option<String>,
+    /// Answers refused because they did not verify (or declined), while the request stayed open.
+    pub failed_attempts: i64,
+    /// Why the latest of them was refused (a rejection code, or `declined: <error>`).
+    pub last_failure: Option<String>,
 }
 
 const SELECT: &str = "SELECT id, role_code, state, request_doc, expires_at, created_by, created_at, answered_at, \
-     result_doc FROM presentation_requests";
+     result_doc, failed_attempts, last_failure FROM presentation_requests";
 
 fn record_from_row(row: &sqlx::any::AnyRow) -> Result<PresentationRecord> {
     let created: String = row.try_get("created_at")?;
@@ -61,6 +67,8 @@ fn record_from_row(row: &sqlx::any::AnyRow) -> Result<PresentationRecord> {
         created_at: db::parse_timestamp(&created, "presentation_requests")?,
         answered_at: answered.map(|a| db::parse_timestamp(&a, "presentation_requests")).transpose()?,
         result_doc: row.try_get("result_doc")?,
+        failed_attempts: row.try_get("failed_attempts")?,
+        last_failure: row.try_get("last_failure")?,
     })
 }
 
@@ -121,6 +129,27 @@ impl Dataset<'_> {
             .await?
             .ok_or(StoreError::NotFound)?;
         record_from_row(&row)
+    }
+
+    /// Counts a refused answer against an open request (not expired, not answered) and notes why; the
+    /// request stays open. `NotFound` when no such open request exists. Holds no personal data: not
+    /// audited.
+    pub async fn record_failed_presentation_attempt(&self, id: &str, reason: &str, now: i64) -> Result<()> {
+        let reason: String = reason.chars().take(200).collect();
+        let done = sqlx::query(
+            "UPDATE presentation_requests SET failed_attempts = failed_attempts + 1, last_failure = $3 \
+             WHERE org_id = $1 AND id = $2 AND answered_at IS NULL AND expires_at > $4",
+        )
+        .bind(self.org())
+        .bind(id)
+        .bind(reason)
+        .bind(now)
+        .execute(&self.store.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     /// Records the result of an unanswered request, remembering the `vp_token` digest. `Conflict`
