@@ -78,7 +78,6 @@ async fn a_review_records_accepted_items_with_provenance_and_is_made_once() {
             .record_review(&NewReview { request_id: third, worker: &impostor, accepted: vec![], bypassed: vec![] })
             .await;
         assert!(matches!(refused, Err(StoreError::Invalid(e)) if e.field == "worker"));
-        store
     })
     .await;
 }
