@@ -1,6 +1,7 @@
 //! Keys at rest (issue 14, finding 8): issuer and registry keys are sealed under a key-encryption key
 //! kept outside the database, plaintext keys of older databases are sealed on start and scrubbed from
-//! the file, a wrong key-encryption key is refused clearly, and rotation keeps working.
+//! the file, a wrong key-encryption key is refused clearly, and rotation keeps working. A test binary
+//! of its own: no HTTP is involved.
 
 use credentials::jws::{CompactJws, Signer, SoftwareEs256Key, VerifyingKey, sign_compact};
 use server::keys::{KekSource, KeyError, KeyStore, SoftwareKeyStore};

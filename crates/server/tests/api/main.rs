@@ -6,7 +6,6 @@ mod credentials;
 mod flows;
 mod hardening;
 mod isolation;
-mod keys;
 mod me;
 mod oid4vc;
 mod oid4vp_spoil;
