@@ -12,6 +12,7 @@ mod demo_worker;
 mod generate;
 mod import;
 mod serve;
+mod transfer;
 mod user;
 mod wallet;
 
@@ -56,6 +57,9 @@ enum Command {
     /// An organisation's user accounts: list, create, disable, enable, revoke-tokens, token.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Inter-authority transfers: consent, match, run, show, cohort, align.
+    #[command(subcommand)]
+    Transfer(transfer::TransferCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -81,6 +85,7 @@ fn main() -> anyhow::Result<()> {
             Command::Credential(command) => credential::run(command).await,
             Command::Verify(args) => credential::run(credential::CredentialCommand::Verify(args)).await,
             Command::User(command) => user::run(command).await,
+            Command::Transfer(command) => transfer::run(command).await,
         }
     })
 }

@@ -11,6 +11,7 @@ pub mod presentations;
 pub mod review;
 pub mod records;
 pub mod requirements;
+pub mod transfers;
 pub mod users;
 
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(offers::router())
         .merge(presentations::router())
         .merge(review::router())
+        .merge(transfers::router())
         .merge(me::router());
     OpenApiRouter::new().nest("/api/v1", v1)
 }

@@ -22,6 +22,10 @@ async fn populate_a(app: &TestApp, token: &str) -> OrgA {
     assert_eq!(status, 200);
     let pid = person(app, token, "Alphaperson", "AB123456C").await;
     let base = format!("/api/v1/people/{pid}");
+    // An earlier record of the same person at a third organisation, and A's transfer from it.
+    let rth = app.organisation("RTH", "Organisation C").await;
+    person(app, &rth.admin_token, "Alphaperson", "AB123456C").await;
+    let transfer = add(app, token, &format!("{base}/transfers/automatic"), &json!({})).await;
     let check = add(app, token, &format!("{base}/checks"), &fixtures::dbs_check("enhanced_adults", "2025-11-02")).await;
     let competence =
         add(app, token, &format!("{base}/competences"), &fixtures::competence("fire_safety", 1, "2025-07-01")).await;
@@ -54,6 +58,7 @@ async fn populate_a(app: &TestApp, token: &str) -> OrgA {
         ("token_id", token_id),
         ("credential_id", credential.clone()),
         ("request_id", presentation_request.clone()),
+        ("transfer_id", transfer.clone()),
     ]);
     let markers = vec![
         "Alphaperson".to_owned(),
@@ -93,7 +98,13 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
     if method == "get" || method == "delete" {
         return None;
     }
-    let body = if path.ends_with("/credential-offers") {
+    let body = if path.ends_with("/transfer-consent") {
+        json!({"given": true, "method": "self_service"})
+    } else if path.ends_with("/transfers") {
+        json!({"source_ods": "RTH", "source_person_id": "x"})
+    } else if path.starts_with("/api/v1/transfers/") || path.ends_with("/transfers/automatic") {
+        json!({})
+    } else if path.ends_with("/credential-offers") {
         json!({"types": ["criminal_record"]})
     } else if path.ends_with("/credentials") {
         issue_body()
@@ -141,6 +152,7 @@ fn fill(template: &str, ids: &HashMap<&'static str, String>) -> String {
         .replace("{ods_code}", "RJ1")
         .replace("{credential_id}", &ids["credential_id"])
         .replace("{request_id}", &ids["request_id"])
+        .replace("{transfer_id}", &ids["transfer_id"])
 }
 
 #[tokio::test]

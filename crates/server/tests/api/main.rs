@@ -10,6 +10,7 @@ mod me;
 mod oid4vc;
 mod oid4vp_spoil;
 mod property;
+mod transfers;
 mod ready;
 mod review;
 mod roles;
