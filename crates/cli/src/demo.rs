@@ -50,6 +50,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             std::fs::remove_file(&path).with_context(|| format!("removing the old demo database {path}"))?;
         }
     }
+    // The walk-through's wallet lives beside the demo database and is replaced with it, so the printed
+    // `wallet create` works on every run.
+    let wallet_file = wallet_file(&args.file);
+    if wallet_file.exists() {
+        std::fs::remove_file(&wallet_file)
+            .with_context(|| format!("removing the old demo wallet {}", wallet_file.display()))?;
+    }
     let url = format!("sqlite://{}", args.file);
     let store = Store::connect(&url).await.with_context(|| format!("creating {url}"))?;
     eprintln!("building the demo world in {} …", args.file);
@@ -76,7 +83,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     state.public_url = Some(base.clone());
     if let (Some(first), Some(host)) = (orgs.first(), orgs.get(1).or(orgs.first())) {
         match crate::demo_oid4vc::prepare(&state, &first.ods, (&host.ods, &host.token)).await? {
-            Some(walkthrough) => crate::demo_oid4vc::print(&base, &walkthrough),
+            Some(walkthrough) => crate::demo_oid4vc::print(&base, &walkthrough, &wallet_file),
             None => println!("\n(no worker of {} can be issued every credential their role needs)", first.ods),
         }
     }
@@ -192,7 +199,9 @@ fn print_welcome(base: &str, operator: &(String, String, String), orgs: &[OrgLog
     println!("\nStaff Passport demo world");
     println!("=========================\n");
     println!("Server:   {base}");
-    println!("OpenAPI:  {base}/openapi.json\n");
+    println!("OpenAPI:  {base}/openapi.json");
+    println!("Portal:   {base}/login  (sign in with an organisation's ODS code, an email and password below;");
+    println!("          the registry operator leaves the organisation code empty)\n");
     println!("Registry operator  {}  password {}  token {}", operator.0, operator.1, operator.2);
     for org in orgs {
         println!("\n{} {} ({} staff records)", org.ods, org.name, org.staff);
@@ -205,7 +214,41 @@ fn print_welcome(base: &str, operator: &(String, String, String), orgs: &[OrgLog
     }
     if let Some(first) = orgs.first() {
         println!("\nTry it (compliance of {}):", first.name);
-        println!("  curl -s -H 'Authorization: Bearer {}' {base}/api/v1/compliance", first.token);
-        println!("  curl -s -H 'Authorization: Bearer {}' '{base}/api/v1/people?limit=5'", first.token);
+        command(curl(&first.token, &format!("{base}/api/v1/compliance")));
+        command(curl(&first.token, &format!("{base}/api/v1/people?limit=5")));
     }
+}
+
+/// Prints a command line that works pasted as it stands into a fresh shell, marked `$ ` (the demo test runs
+/// every such line verbatim). Build it from [`passport`], [`curl`] and [`quote`]; adding a printed command is
+/// one call of this.
+pub(crate) fn command(line: impl AsRef<str>) {
+    println!("  $ {}", line.as_ref());
+}
+
+/// This very binary, quoted for the shell: after `cargo run -- demo` no `passport` is on the PATH.
+pub(crate) fn passport() -> String {
+    std::env::current_exe().map(|p| quote(&p.to_string_lossy())).unwrap_or_else(|_| "passport".to_owned())
+}
+
+/// A `curl` line reading `url` with `token`; it exits non-zero on an HTTP error and still prints the body.
+pub(crate) fn curl(token: &str, url: &str) -> String {
+    format!("curl -sS --fail-with-body -H {} {}", quote(&format!("Authorization: Bearer {token}")), quote(url))
+}
+
+/// `word` quoted for a POSIX shell: as it is when it has no special character, else in single quotes.
+pub(crate) fn quote(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// The demo wallet file: beside the demo database (`passport-demo.db` → `passport-demo-wallet.json`),
+/// absolute so the printed commands work from any directory.
+fn wallet_file(database: &str) -> std::path::PathBuf {
+    let name = format!("{}-wallet.json", database.strip_suffix(".db").unwrap_or(database));
+    std::path::absolute(&name).unwrap_or_else(|_| name.into())
 }

@@ -83,7 +83,9 @@ pub async fn prepare(
     Ok(None)
 }
 
-pub fn print(base: &str, w: &Walkthrough) {
+/// Prints the walk-through; every command works verbatim in a fresh shell (the wallet at `wallet_file`).
+pub fn print(base: &str, w: &Walkthrough, wallet_file: &std::path::Path) {
+    use crate::demo::{command, curl, passport, quote};
     let types: Vec<&str> = w.types.iter().map(|t| t.key()).collect();
     println!("\nWallet walk-through (OpenID4VCI + OpenID4VP; links valid 15 and 10 minutes):");
     println!("  issuer metadata  {}", w.issuer_metadata);
@@ -92,12 +94,16 @@ pub fn print(base: &str, w: &Walkthrough) {
     println!("    PIN   {}", w.pin);
     println!("  {} verifier request for role {}", w.verifier_ods, w.role_code);
     println!("    link  {}", w.request_link);
-    println!("  then:");
-    println!("    export PASSPORT_WALLET_PASSPHRASE=demo");
-    println!("    passport wallet create && passport wallet receive '{}' --pin {}", w.offer_link, w.pin);
-    println!("    passport wallet present --yes '{}'", w.request_link);
-    println!(
-        "    result: GET {base}/api/v1/presentation-requests/{} with the {} token {}",
-        w.request_id, w.verifier_ods, w.verifier_token
+    println!("  then (the wallet's passphrase comes from PASSPORT_WALLET_PASSPHRASE, or is asked for):");
+    let wallet = format!(
+        "PASSPORT_WALLET_PASSPHRASE=demo {} wallet --file {}",
+        passport(),
+        quote(&wallet_file.to_string_lossy())
     );
+    command(format!("{wallet} create"));
+    command(format!("{wallet} receive {} --pin {}", quote(&w.offer_link), quote(&w.pin)));
+    command(format!("{wallet} list"));
+    command(format!("{wallet} present --yes {}", quote(&w.request_link)));
+    println!("  the ready-to-work result, as {} sees it:", w.verifier_ods);
+    command(curl(&w.verifier_token, &format!("{base}/api/v1/presentation-requests/{}", w.request_id)));
 }

@@ -2,6 +2,7 @@
 //! no business rules live here.
 
 mod audit;
+mod backup;
 mod bench;
 mod bench_vp;
 mod config;
@@ -26,8 +27,18 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(name = "passport", version, about = "Staff Passport: NHS workforce records and digital staff passports")]
 struct Cli {
+    /// Log lines on standard error: `text`, or `json` (one object per line with the request's id and
+    /// organisation, for log collectors). The level filter is PASSPORT_LOG (default `info,sqlx=warn`).
+    #[arg(long, global = true, env = "PASSPORT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -54,6 +65,8 @@ enum Command {
     Credential(credential::CredentialCommand),
     /// Verify a passport presentation; prints JSON, exit status 1 when rejected (as `credential verify`).
     Verify(credential::VerifyArgs),
+    /// A consistent copy of a SQLite database, safe while the server writes to it (PostgreSQL: pg_dump).
+    Backup(backup::BackupArgs),
     /// An organisation's user accounts: list, create, disable, enable, revoke-tokens, token.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -63,14 +76,15 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PASSPORT_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PASSPORT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        // Every span the line sits in, so a request's `request_id` and `org` are on each of its lines.
+        LogFormat::Json => logs.json().with_current_span(false).with_span_list(true).init(),
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         match cli.command {
@@ -85,6 +99,7 @@ fn main() -> anyhow::Result<()> {
             Command::Credential(command) => credential::run(command).await,
             Command::Verify(args) => credential::run(credential::CredentialCommand::Verify(args)).await,
             Command::User(command) => user::run(command).await,
+            Command::Backup(args) => backup::run(args).await,
             Command::Transfer(command) => transfer::run(command).await,
         }
     })

@@ -1,15 +1,27 @@
-//! The newcomer's path: `passport demo` builds a world, serves it, and its printed curl line returns data.
+//! The newcomer's path: `passport demo` builds a world, serves it, and every command it prints works pasted
+//! as it stands into a fresh shell — `sh -c LINE` with an empty environment but for `PATH`, from another
+//! directory — including the wallet walk-through from receiving credentials to the verifier's result.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[tokio::test]
-async fn demo_serves_and_its_curl_line_returns_data() {
-    let file = std::env::temp_dir().join(format!("passport-demo-test-{}.db", std::process::id()));
+/// A printed command: a line marked `$ ` (crate::demo::command), or a bare `curl …` line.
+fn printed_command(line: &str) -> Option<&str> {
+    let line = line.trim_start();
+    line.strip_prefix("$ ").or_else(|| line.starts_with("curl ").then_some(line))
+}
+
+#[test]
+fn every_command_the_demo_prints_works_verbatim_in_a_fresh_shell() {
+    let dir = std::env::temp_dir().join(format!("passport-demo-test-{}", std::process::id()));
+    let shell_dir = dir.join("elsewhere");
+    std::fs::create_dir_all(&shell_dir).unwrap();
+    let file = dir.join("passport-demo.db");
     let mut child = Command::new(env!("CARGO_BIN_EXE_passport"))
         .args(["demo", "--listen", "127.0.0.1:0", "--file"])
         .arg(&file)
+        .current_dir(&dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -23,31 +35,57 @@ async fn demo_serves_and_its_curl_line_returns_data() {
             }
         }
     });
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut curl = None;
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let mut commands = Vec::new();
     let mut serving = false;
-    while Instant::now() < deadline && !(serving && curl.is_some()) {
+    while Instant::now() < deadline && !serving {
         let Ok(line) = rx.recv_timeout(Duration::from_secs(5)) else { continue };
-        if line.trim_start().starts_with("curl") && curl.is_none() {
-            curl = Some(line);
+        if let Some(command) = printed_command(&line) {
+            commands.push(command.to_owned());
         } else if line.starts_with("Serving on") {
             serving = true;
         }
     }
-    let curl = curl.expect("demo printed a curl line");
     assert!(serving, "demo did not say it is serving");
-    // curl -s -H 'Authorization: Bearer TOKEN' URL
-    let token = curl.split("Bearer ").nth(1).and_then(|rest| rest.split('\'').next()).expect("token in curl line");
-    let url = curl.rsplit(' ').next().expect("url in curl line").trim_matches('\'');
-    let response = reqwest::Client::new().get(url).bearer_auth(token).send().await.expect("request");
-    assert_eq!(response.status(), 200);
-    let body: serde_json::Value = response.json().await.unwrap();
-    let people = body["summary"]["people"].as_u64().expect("a compliance summary");
-    assert!(people > 0, "the demo organisation has staff: {body}");
-    assert!(body["summary"]["non_compliant"].as_array().is_some_and(|l| !l.is_empty()), "varied compliance: {body}");
+    let passport = std::fs::canonicalize(env!("CARGO_BIN_EXE_passport")).unwrap();
+    assert!(
+        commands.iter().any(|c| c.contains(&*passport.to_string_lossy()) && c.contains(" wallet ")),
+        "the wallet walk-through names this binary by its path: {commands:#?}"
+    );
+    assert!(!commands.iter().any(|c| c.starts_with("passport ")), "no bare `passport`: {commands:#?}");
+
+    let mut outputs = Vec::new();
+    for command in &commands {
+        let out = Command::new("sh")
+            .args(["-c", command])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .current_dir(&shell_dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run sh");
+        assert!(
+            out.status.success(),
+            "printed command failed ({}):\n$ {command}\nstdout: {}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        outputs.push((command.clone(), String::from_utf8_lossy(&out.stdout).into_owned()));
+    }
+
+    // The first curl line is the organisation's compliance: data, with varied compliance.
+    let (_, compliance) = outputs.iter().find(|(c, _)| c.contains("/api/v1/compliance")).expect("a compliance curl");
+    let body: serde_json::Value = serde_json::from_str(compliance).expect("compliance JSON");
+    assert!(body["summary"]["people"].as_u64().is_some_and(|n| n > 0), "the organisation has staff: {body}");
+    assert!(body["summary"]["non_compliant"].as_array().is_some_and(|l| !l.is_empty()), "varied: {body}");
+    // The walk-through ends with the verifier's result: answered and ready.
+    let (_, result) =
+        outputs.iter().rfind(|(c, _)| c.contains("/api/v1/presentation-requests/")).expect("a result curl");
+    let result: serde_json::Value = serde_json::from_str(result).expect("result JSON");
+    assert_eq!(result["result"]["ready"], true, "the presented credentials make the worker ready: {result}");
+
     child.kill().ok();
     child.wait().ok();
-    for suffix in store::SQLITE_FILE_SUFFIXES {
-        std::fs::remove_file(format!("{}{suffix}", file.display())).ok();
-    }
+    std::fs::remove_dir_all(&dir).ok();
 }
