@@ -116,6 +116,12 @@ async fn click(client: &Client, css: &str) {
     client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}")).click().await.unwrap();
 }
 
+/// Waits (up to 10 s) for `css` to appear: a click that submits a form returns before the next page is in.
+async fn wait_for(client: &Client, css: &str) {
+    let found = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await;
+    found.unwrap_or_else(|_| panic!("{css} did not appear"));
+}
+
 async fn text(client: &Client, css: &str) -> String {
     client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}")).text().await.unwrap()
 }
@@ -164,14 +170,20 @@ async fn hr_records_and_offers_then_a_host_sees_the_worker_ready() {
     fill(&client, "#code", &totp_at(&secret, now, 6)).await;
     click(&client, "button[type=submit]").await;
     assert_eq!(path_of(&client).await, "/people");
+    axe(&client, "/people").await;
+    // The dashboard while Okafor has a gap.
+    visit(&client, &app, "/dashboard", "08-compliance-dashboard").await;
+    assert!(text(&client, "#non-compliant").await.contains("Okafor"));
 
     // Find the person.
-    axe(&client, "/people").await;
+    client.goto(&app.url("/people")).await.unwrap();
     fill(&client, "#q", "Okafor").await;
     click(&client, "form button[type=submit]").await;
+    wait_for(&client, "#people").await;
     axe(&client, "/people?q=Okafor").await;
     shot(&client, "03-find-a-person").await;
     click(&client, "#people a").await;
+    wait_for(&client, "#compliance").await;
     assert_eq!(path_of(&client).await, format!("/people/{}", w.worker_id));
     axe(&client, "person page").await;
     shot(&client, "04-person-not-compliant").await;
@@ -179,12 +191,14 @@ async fn hr_records_and_offers_then_a_host_sees_the_worker_ready() {
 
     // Record a competence with an impossible date: the error summary, and nothing stored.
     click(&client, "#record-competence").await;
+    wait_for(&client, "#save").await;
     axe(&client, "competence form").await;
     client.find(Locator::Css("#subject")).await.unwrap().select_by_value("fire_safety").await.unwrap();
     fill(&client, "#level", "1").await;
     fill(&client, "#completed_on", "31/02/2026").await;
     click(&client, "#source").await;
     click(&client, "#save").await;
+    wait_for(&client, ".nhsuk-error-summary").await;
     let summary = text(&client, ".nhsuk-error-summary").await;
     assert!(summary.contains("There is a problem") && summary.contains("real date"), "{summary}");
     axe(&client, "competence form with errors").await;
@@ -194,6 +208,7 @@ async fn hr_records_and_offers_then_a_host_sees_the_worker_ready() {
     // Then a good date.
     fill(&client, "#completed_on", "01/05/2026").await;
     click(&client, "#save").await;
+    wait_for(&client, "#notice").await;
     assert_eq!(path_of(&client).await, format!("/people/{}", w.worker_id));
     assert_eq!(text(&client, "#notice").await, "Competence saved");
     assert_eq!(app.store.dataset(&scope).list_competences(&w.worker_id).await.unwrap().len(), 1);
@@ -206,6 +221,7 @@ async fn hr_records_and_offers_then_a_host_sees_the_worker_ready() {
         click(&client, &format!("#types-{kind}")).await;
     }
     click(&client, "#make-offer").await;
+    wait_for(&client, "#offer-pin").await;
     axe(&client, "offer page").await;
     shot(&client, "07-credential-offer").await;
     let pin = text(&client, "#offer-pin").await;
@@ -218,8 +234,10 @@ async fn hr_records_and_offers_then_a_host_sees_the_worker_ready() {
     let got = issuance::receive(&mut held, &http, &offer, Some(&pin), now).await.expect("credentials");
     assert_eq!(got.len(), 3);
 
-    // The dashboard, then sign out.
-    visit(&client, &app, "/dashboard", "08-compliance-dashboard").await;
+    // Now compliant on the dashboard too, then sign out.
+    client.goto(&app.url("/dashboard")).await.unwrap();
+    axe(&client, "/dashboard").await;
+    assert!(client.find(Locator::Css("#non-compliant")).await.is_err());
     sign_out(&client).await;
 
     // A host at B asks for BANK-RN; the wallet answers; the page turns to ready by itself.
@@ -229,6 +247,7 @@ async fn hr_records_and_offers_then_a_host_sees_the_worker_ready() {
     shot(&client, "09-check-a-worker").await;
     click(&client, "#role_code").await;
     click(&client, "#create-request").await;
+    wait_for(&client, "#request-link").await;
     let waiting = path_of(&client).await;
     assert!(waiting.starts_with("/verify/"));
     axe(&client, "waiting for the wallet").await;
