@@ -24,6 +24,7 @@ pub mod status_lists;
 pub mod talent_profile;
 pub mod talent_profile_page;
 pub mod talent_profile_pdf;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -106,6 +107,8 @@ pub fn router_with(state: AppState, limits: &listen::Limits) -> Router {
         .fallback(http::unmatched)
         .layer(axum::middleware::from_fn(move |request, next| http::deadline(request_timeout, request, next)))
         .layer(axum::middleware::from_fn(http::finish))
+        // The portal: outside `finish` (its error pages are HTML, not problem details); its own headers.
+        .merge(web::router())
         .layer(TraceLayer::new_for_http())
         // Outermost: the request id and span every log line of the request carries, and its metrics.
         .layer(axum::middleware::from_fn(metrics::request_context))

@@ -35,6 +35,8 @@ pub use audit::{AuditEntry, AuditFault, AuditReport, ChainHead, REGISTRY_CHAIN};
 pub use auth::{AcceptInvitation, INVITATION_TTL_HOURS, IssuedInvitation, WorkerAccount, WorkerScope};
 pub use auth::{Auth, IssuedToken, NewUser, Principal, Role, TOKEN_PREFIX, TokenInfo, User};
 pub use auth::{DEFAULT_TOKEN_TTL_DAYS, LoginGuard, LoginLimits, password_policy};
+pub use auth::{NewSession, SessionLimits, SessionStage, TotpEnrolment, TotpState, WebSession};
+pub use auth::{TOTP_DIGITS, TOTP_STEP_SECS, base32_decode, base32_encode, hotp, totp_at};
 pub use dataset::{
     ACCESS_LOG_LIMIT, AccessActor, AccessEntry, ContactChange, ContactDetails, Me, MyLink, MyOrganisation, MyRecord,
 };

@@ -23,11 +23,15 @@ use crate::scope::{OrgScope, RegistryScope};
 use crate::{Store, db};
 
 pub mod password_policy;
+mod sessions;
 mod throttle;
 mod tokens;
+mod totp;
 mod workers;
 
 pub use throttle::{LoginGuard, LoginLimits};
+pub use sessions::{NewSession, SessionLimits, SessionStage, WebSession};
+pub use totp::{TOTP_DIGITS, TOTP_STEP_SECS, TotpEnrolment, TotpState, base32_decode, base32_encode, hotp, totp_at};
 pub use tokens::{DEFAULT_TOKEN_TTL_DAYS, IssuedToken, TOKEN_PREFIX, TokenInfo};
 pub use workers::{AcceptInvitation, INVITATION_TTL_HOURS, IssuedInvitation, WorkerAccount, WorkerScope};
 

@@ -18,6 +18,7 @@ mod oh;
 mod people;
 mod presentations;
 mod requirements;
+mod search;
 mod review;
 mod summary;
 mod transfer;
