@@ -47,7 +47,8 @@ async fn start(extra: &[&str]) -> Server {
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}/p.db", dir.display());
     let store = Store::connect(&url).await.unwrap();
-    let new = NewOrganisation { ods_code: OdsCode::parse("RJ1").unwrap(), name: "Trust".into(), kind: OrgKind::AcuteTrust };
+    let new =
+        NewOrganisation { ods_code: OdsCode::parse("RJ1").unwrap(), name: "Trust".into(), kind: OrgKind::AcuteTrust };
     let org = store.registry().create_organisation(&RegistryScope::system("test"), &new).await.unwrap();
     let scope = OrgScope::system(org.id, "test");
     let admin = NewUser {
@@ -134,7 +135,10 @@ async fn five_thousand_half_open_connections_leave_normal_requests_fast_and_are_
                     match s.read(&mut buf) {
                         Ok(0) => return true,
                         Ok(_) => continue,
-                        Err(e) => return e.kind() != std::io::ErrorKind::WouldBlock && e.kind() != std::io::ErrorKind::TimedOut,
+                        Err(e) => {
+                            return e.kind() != std::io::ErrorKind::WouldBlock
+                                && e.kind() != std::io::ErrorKind::TimedOut;
+                        }
                     }
                 }
             })
@@ -150,7 +154,8 @@ async fn five_thousand_half_open_connections_leave_normal_requests_fast_and_are_
 async fn a_login_flood_keeps_memory_bounded_and_an_account_locks_after_ten_failures() {
     let server = start(&[]).await;
     // One account guessed from its own address (127.0.0.2), so the flood's address lock below is apart.
-    let guesser = reqwest::Client::builder().local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap()).build().unwrap();
+    let guesser =
+        reqwest::Client::builder().local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap()).build().unwrap();
     let login = |client: &reqwest::Client, email: &str, password: &str| {
         let body = serde_json::json!({"ods_code": "RJ1", "email": email, "password": password});
         client.post(server.url("/api/v1/auth/token")).json(&body).send()

@@ -132,13 +132,13 @@ async fn every_error_is_a_problem_and_every_answer_carries_security_headers() {
             let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
             app.client.request(method, app.url(path)).bearer_auth(&org.admin_token).send()
         };
-        // Unmatched route, method not allowed, a path that is not UTF-8, a query that does not parse.
+        // Unmatched routes, a method not allowed, a path that is not UTF-8, a query value of the wrong type.
         for (method, path, status) in [
             ("GET", "/no/such/route", 404),
             ("GET", "/api/v1/no-such-thing", 404),
             ("DELETE", "/api/v1/people", 405),
             ("GET", "/api/v1/people/%FF%FE", 400),
-            ("GET", "/api/v1/people?limit=many", 400),
+            ("GET", "/api/v1/people?limit=many", 422),
         ] {
             let response = send(method, path).await.unwrap();
             assert_eq!(response.status().as_u16(), status, "{method} {path}");
@@ -169,7 +169,8 @@ async fn every_error_is_a_problem_and_every_answer_carries_security_headers() {
         assert_eq!(header(&people, "access-control-allow-origin"), None, "no CORS on the API");
 
         // CORS on the wallet-facing routes, preflight included; not on the API.
-        let metadata = app.client.get(app.url("/.well-known/openid-credential-issuer/issuers/RJ1")).send().await.unwrap();
+        let metadata =
+            app.client.get(app.url("/.well-known/openid-credential-issuer/issuers/RJ1")).send().await.unwrap();
         assert_eq!(header(&metadata, "access-control-allow-origin"), Some("*"));
         let preflight = |path: &str| {
             app.client

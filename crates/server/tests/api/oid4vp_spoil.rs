@@ -47,8 +47,13 @@ async fn knowing_the_state_is_not_enough_to_close_a_request() {
         let a = app.organisation("RJ1", "Organisation A").await;
         let b = app.organisation("RRK", "Organisation B").await;
         let pid = person(&app, &a.admin_token, "Okafor", "AB123456C").await;
-        add(&app, &a.admin_token, &format!("/api/v1/people/{pid}/checks"), &fixtures::dbs_check("enhanced_adults", "2025-11-02"))
-            .await;
+        add(
+            &app,
+            &a.admin_token,
+            &format!("/api/v1/people/{pid}/checks"),
+            &fixtures::dbs_check("enhanced_adults", "2025-11-02"),
+        )
+        .await;
         let holder = SoftwareEs256Key::generate().unwrap();
         let body = json!({"type": "criminal_record", "holder_jwk": holder.public_jwk().bare()});
         let (status, issued) = app.post(&a.admin_token, &format!("/api/v1/people/{pid}/credentials"), &body).await;
@@ -71,18 +76,20 @@ async fn knowing_the_state_is_not_enough_to_close_a_request() {
         let (status, reply) = post(&app, &path, stolen).await;
         assert_eq!((status, reply["error"].as_str()), (400, Some("invalid_request")), "{reply}");
         // 3. The genuine answer tampered with (a disclosure altered after key binding).
-        let tampered = if genuine.contains("%7E") { genuine.replacen("%7E", "%7EA", 1) } else { genuine.replacen('~', "~A", 1) };
+        let tampered =
+            if genuine.contains("%7E") { genuine.replacen("%7E", "%7EA", 1) } else { genuine.replacen('~', "~A", 1) };
         let (status, reply) = post(&app, &path, tampered).await;
         assert_eq!((status, reply["error"].as_str()), (400, Some("invalid_request")), "{reply}");
 
         let (_, view) = app.get(&b.admin_token, &format!("/api/v1/presentation-requests/{id}")).await;
         assert_eq!(view["status"], "pending", "a stranger closed the request: {view}");
         let scope = store::OrgScope::system(&b.id, "test");
-        let stored = app.store.dataset(&scope).presentation_request_by_state(
-            &form_urlencoded::parse(state.as_bytes()).next().unwrap().1,
-        )
-        .await
-        .unwrap();
+        let stored = app
+            .store
+            .dataset(&scope)
+            .presentation_request_by_state(&form_urlencoded::parse(state.as_bytes()).next().unwrap().1)
+            .await
+            .unwrap();
         assert_eq!(stored.failed_attempts, 3, "{:?}", stored.last_failure);
 
         // The genuine wallet is still heard.
