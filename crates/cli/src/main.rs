@@ -1,6 +1,7 @@
 //! `passport`: the one binary. Parses the command line and hands over to a module per command;
 //! no business rules live here.
 
+mod agreement;
 mod audit;
 mod backup;
 mod bench;
@@ -73,6 +74,9 @@ enum Command {
     /// Inter-authority transfers: consent, match, run, show, cohort, align.
     #[command(subcommand)]
     Transfer(transfer::TransferCommand),
+    /// Workforce sharing agreements: propose, sign, withdraw, show, list, export, verify (offline).
+    #[command(subcommand)]
+    Agreement(agreement::AgreementCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -99,8 +103,9 @@ fn main() -> anyhow::Result<()> {
             Command::Credential(command) => credential::run(command).await,
             Command::Verify(args) => credential::run(credential::CredentialCommand::Verify(args)).await,
             Command::User(command) => user::run(command).await,
-            Command::Backup(args) => backup::run(args).await,
             Command::Transfer(command) => transfer::run(command).await,
+            Command::Agreement(command) => agreement::run(command).await,
+            Command::Backup(args) => backup::run(args).await,
         }
     })
 }

@@ -4,15 +4,17 @@
 //! Handlers extract, authorise, parse into domain types, call the store, and render. This crate writes no SQL
 //! and holds no business rules.
 
+pub mod agreements;
+pub mod agreements_vp;
 pub mod api;
 pub mod error;
 pub mod extract;
-pub mod http;
 pub mod federation;
+pub mod http;
 pub mod issuer;
 pub mod json;
-pub mod listen;
 pub mod keys;
+pub mod listen;
 pub mod metrics;
 pub mod oid4vci;
 pub mod oid4vp;
@@ -101,7 +103,7 @@ pub fn router_with(state: AppState, limits: &listen::Limits) -> Router {
         .route("/health/live", axum::routing::get(metrics::live))
         .route("/health/ready", axum::routing::get(metrics::ready))
         .route("/metrics", axum::routing::get(metrics::serve_metrics))
-        .merge(oid4vci::router().merge(oid4vp::router()))
+        .merge(oid4vci::router().merge(oid4vp::router()).merge(agreements_vp::router()))
         .merge(talent_profile::pages())
         .layer(axum::extract::DefaultBodyLimit::max(json::MAX_BODY_BYTES))
         .fallback(http::unmatched)

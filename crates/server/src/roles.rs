@@ -61,6 +61,7 @@ pub enum Permission {
     Agreements,
     CheckAgreements,
     AcceptCoreTerms,
+    Transfers,
 }
 
 use Role::{Hr, OccupationalHealth as Oh, Training, Verifier};
@@ -69,7 +70,7 @@ use Role::{Hr, OccupationalHealth as Oh, Training, Verifier};
 pub const COLUMNS: [Role; 5] = [Role::Admin, Hr, Training, Oh, Verifier];
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 24] = [
         Permission::Login,
         Permission::PublicDocuments,
         Permission::Registry,
@@ -93,6 +94,7 @@ impl Permission {
         Permission::Agreements,
         Permission::CheckAgreements,
         Permission::AcceptCoreTerms,
+        Permission::Transfers,
     ];
 
     /// The matrix itself. HR keeps people, their assignments and pre-employment checks and issues
@@ -119,7 +121,7 @@ impl Permission {
             Permission::Verification => Access::Roles(&[Verifier, Hr]),
             Permission::SelfService => Access::Worker,
             // Umbrella agreements are further limited to admins by their handlers.
-            Permission::Agreements => Access::Roles(&[Hr]),
+            Permission::Agreements | Permission::Transfers => Access::Roles(&[Hr]),
             Permission::CheckAgreements => Access::Roles(&[Hr, Training, Oh, Verifier]),
         }
     }
@@ -153,6 +155,7 @@ impl Permission {
             }
             Permission::CheckAgreements => "verify a signed agreement, read the published core terms",
             Permission::AcceptCoreTerms => "accept a core terms version for the organisation",
+            Permission::Transfers => "inter-authority transfers: consent, matches, approval, stages 1 and 2, service history",
         }
     }
 }
@@ -257,6 +260,18 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("GET", "/api/v1/core-terms", Permission::CheckAgreements),
     ("POST", "/api/v1/core-terms", Permission::Registry),
     ("POST", "/api/v1/core-terms/accept", Permission::AcceptCoreTerms),
+    ("POST", "/api/v1/people/{person_id}/transfer-consent", Permission::Transfers),
+    ("GET", "/api/v1/people/{person_id}/transfer-consent", Permission::Transfers),
+    ("GET", "/api/v1/people/{person_id}/transfer-matches", Permission::Transfers),
+    ("POST", "/api/v1/people/{person_id}/transfers", Permission::Transfers),
+    ("POST", "/api/v1/people/{person_id}/transfers/automatic", Permission::Transfers),
+    ("GET", "/api/v1/people/{person_id}/transfers", Permission::Transfers),
+    ("GET", "/api/v1/people/{person_id}/service-history", Permission::Transfers),
+    ("GET", "/api/v1/transfers", Permission::Transfers),
+    ("GET", "/api/v1/transfers/{transfer_id}", Permission::Transfers),
+    ("POST", "/api/v1/transfers/{transfer_id}/approve", Permission::Transfers),
+    ("POST", "/api/v1/transfers/{transfer_id}/run", Permission::Transfers),
+    ("POST", "/api/v1/transfers/{transfer_id}/stage2", Permission::Transfers),
 ];
 
 /// The permission a route needs; `None` for a route the matrix does not know (refused).

@@ -1,5 +1,6 @@
 //! `/api/v1`: one module per resource, each contributing its routes and their OpenAPI paths.
 
+pub mod agreements;
 pub mod clearance;
 pub mod compliance;
 pub mod credentials;
@@ -23,6 +24,7 @@ use crate::error::ApiError;
 
 pub fn router() -> OpenApiRouter<AppState> {
     let v1 = OpenApiRouter::new()
+        .merge(agreements::router())
         .merge(organisations::router())
         .merge(users::router())
         .merge(people::router())

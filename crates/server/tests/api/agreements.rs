@@ -122,6 +122,7 @@ async fn a_deployment_is_proposed_signed_exported_verified_withdrawn_and_amended
         let (_, employed) = app.get(h, "/api/v1/agreements?part=employer").await;
         assert!(employed["items"].as_array().unwrap().is_empty());
         assert_eq!(app.get(h, "/api/v1/agreements?part=owner").await.0, 422);
+        app
     })
     .await;
 }
@@ -153,6 +154,7 @@ async fn an_umbrella_signed_by_every_organisation_is_active() {
         // An HR user (not admin) may not sign umbrella agreements.
         let hr = app.user_token(&a.id, &[store::Role::Hr], "hr").await;
         assert_eq!(app.post(&hr, "/api/v1/agreements", &body).await.0, 404);
+        app
     })
     .await;
 }
@@ -183,6 +185,7 @@ async fn a_party_outside_the_nhs_needs_non_nhs_terms_and_a_legal_basis() {
         let (status, made) = app.post(e, "/api/v1/agreements", &body).await;
         assert_eq!(status, 201, "{made}");
         assert_eq!(made["document"]["data_sharing"]["article_6"], "public_task");
+        app
     })
     .await;
 }

@@ -37,6 +37,7 @@ async fn populate_a(app: &TestApp, token: &str) -> OrgA {
     let credential = add(app, token, &format!("{base}/credentials"), &issue_body()).await;
     let presentation_request =
         add(app, token, "/api/v1/presentation-requests", &json!({"role_code": "ALPHA-ROLE"})).await;
+    let agreement = agreement_with_a_third_party(app, token, &pid).await;
     let (status, user) = app
         .post(
             token,
@@ -58,6 +59,7 @@ async fn populate_a(app: &TestApp, token: &str) -> OrgA {
         ("token_id", token_id),
         ("credential_id", credential.clone()),
         ("request_id", presentation_request.clone()),
+        ("agreement_id", agreement.clone()),
         ("transfer_id", transfer.clone()),
     ]);
     let markers = vec![
@@ -73,8 +75,22 @@ async fn populate_a(app: &TestApp, token: &str) -> OrgA {
         user_id,
         credential,
         presentation_request,
+        agreement,
     ];
     OrgA { ids, markers }
+}
+
+/// A deployment of A's person to a third organisation: B is not a party.
+async fn agreement_with_a_third_party(app: &TestApp, token: &str, person_id: &str) -> String {
+    let operator = app.operator_token().await;
+    let terms = json!({"id": "nhs-core-terms", "version": "2026.1", "family": "nhs", "title": "Core terms",
+        "body": "Licence to attend."});
+    let (status, _) = app.post(&operator, "/api/v1/core-terms", &terms).await;
+    assert_eq!(status, 201);
+    app.organisation("RGT", "Organisation C").await;
+    let body = json!({"kind": "deployment", "person_id": person_id, "host_ods": "RGT", "roles": ["ALPHA-ROLE"],
+        "period": {"start": "2026-06-08", "end": "2026-09-30"}, "core_terms": {"id": "nhs-core-terms", "version": "2026.1"}});
+    add(app, token, "/api/v1/agreements", &body).await
 }
 
 /// A passport credential request A's person can satisfy (A records an enhanced DBS check), bound to the
@@ -98,7 +114,9 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
     if method == "get" || method == "delete" {
         return None;
     }
-    let body = if path.ends_with("/transfer-consent") {
+    let body = if path.starts_with("/api/v1/agreements/") {
+        if path.ends_with("/withdraw") { json!({"reason": "intruder"}) } else { json!({}) }
+    } else if path.ends_with("/transfer-consent") {
         json!({"given": true, "method": "self_service"})
     } else if path.ends_with("/transfers") {
         json!({"source_ods": "RTH", "source_person_id": "x"})
@@ -152,6 +170,7 @@ fn fill(template: &str, ids: &HashMap<&'static str, String>) -> String {
         .replace("{ods_code}", "RJ1")
         .replace("{credential_id}", &ids["credential_id"])
         .replace("{request_id}", &ids["request_id"])
+        .replace("{agreement_id}", &ids["agreement_id"])
         .replace("{transfer_id}", &ids["transfer_id"])
 }
 

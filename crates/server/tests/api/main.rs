@@ -1,6 +1,7 @@
 //! HTTP integration tests: the real application on 127.0.0.1:0 over a fresh database per test, on SQLite and
 //! (when PASSPORT_TEST_DATABASE_URL is set) PostgreSQL.
 
+mod agreements;
 mod bad_input;
 mod credentials;
 mod flows;
@@ -10,8 +11,8 @@ mod me;
 mod oid4vc;
 mod oid4vp_spoil;
 mod property;
-mod transfers;
 mod ready;
 mod review;
-mod roles;
 mod status_issuer;
+mod roles;
+mod transfers;

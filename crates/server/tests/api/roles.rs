@@ -64,6 +64,11 @@ async fn world(app: &TestApp) -> World {
         add(app, &token, &format!("{base}/credentials"), &json!({"type": "criminal_record", "holder_jwk": holder}))
             .await;
     let request = add(app, &token, "/api/v1/presentation-requests", &json!({"role_code": "MATRIX-ROLE"})).await;
+    let agreement = agreement(app, &token, &pid).await;
+    // An earlier record of the same person elsewhere, and a transfer from it.
+    let rth = app.organisation("RTH", "Earlier employer").await;
+    person(app, &rth.admin_token, "Matrixperson", "AB123456C").await;
+    let transfer = add(app, &token, &format!("{base}/transfers/automatic"), &json!({})).await;
     let (target, _) = user(app, &org.id, Role::Hr).await;
     let mut users = vec![];
     for role in COLUMNS {
@@ -82,8 +87,22 @@ async fn world(app: &TestApp) -> World {
         ("request_id", request),
         ("ods_code", "RJ1".to_owned()),
         ("org_id", org.id),
+        ("agreement_id", agreement),
+        ("transfer_id", transfer),
     ]);
     World { ids, users, admin: token }
+}
+
+/// A deployment of the world's person to another organisation, drafted by the admin.
+async fn agreement(app: &TestApp, token: &str, person_id: &str) -> String {
+    let operator = app.operator_token().await;
+    let terms = json!({"id": "nhs-core-terms", "version": "2026.1", "family": "nhs", "title": "Core terms",
+        "body": "Licence to attend."});
+    assert_eq!(app.post(&operator, "/api/v1/core-terms", &terms).await.0, 201);
+    app.organisation("RGT", "Host").await;
+    let body = json!({"kind": "deployment", "person_id": person_id, "host_ods": "RGT", "roles": ["MATRIX-ROLE"],
+        "period": {"start": "2026-06-08", "end": "2026-09-30"}, "core_terms": {"id": "nhs-core-terms", "version": "2026.1"}});
+    add(app, token, "/api/v1/agreements", &body).await
 }
 
 /// The path with the world's ids; deletes get a fresh target made by the admin first.
@@ -95,7 +114,9 @@ async fn fill(app: &TestApp, world: &World, method: &str, template: &str) -> Str
         .replace("{user_id}", &ids["user_id"])
         .replace("{credential_id}", &ids["credential_id"])
         .replace("{request_id}", &ids["request_id"])
-        .replace("{ods_code}", &ids["ods_code"]);
+        .replace("{ods_code}", &ids["ods_code"])
+        .replace("{agreement_id}", &ids["agreement_id"])
+        .replace("{transfer_id}", &ids["transfer_id"]);
     let kind = ["checks", "competences", "immunisations", "assignments"]
         .into_iter()
         .find(|k| template.contains(&format!("/{k}/{{record_id}}")));

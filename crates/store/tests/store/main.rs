@@ -1,6 +1,7 @@
 //! Store integration tests: one binary, each test run once per backend (SQLite always, PostgreSQL
 //! when `PASSPORT_TEST_DATABASE_URL` is set) on a fresh database of its own.
 
+mod agreements;
 mod audit;
 mod auth;
 mod common;
