@@ -176,6 +176,7 @@ pub async fn issue(
             })
         })
         .await
+        .inspect(|_| crate::metrics::credential_issued(kind.key()))
 }
 
 /// The trust list as this process last signed it, rebuilt when a key changed or after a minute.

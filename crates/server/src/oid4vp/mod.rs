@@ -495,6 +495,12 @@ async fn response(
             (evaluate(&stored.requirements, &validated, today, state.due_within_days), text)
         }
     };
+    let outcome = match (&result.declined, result.ready) {
+        (Some(_), _) => "declined",
+        (None, true) => "ready",
+        (None, false) => "not_ready",
+    };
+    crate::metrics::presentation_verified("oid4vp", outcome);
     let answer = PresentationAnswer {
         scope: OrgScope::system(org.id.clone(), "oid4vp response endpoint"),
         request_id: record.id.clone(),
