@@ -89,7 +89,7 @@ async fn five_thousand_half_open_connections_leave_normal_requests_fast_and_are_
     let started = Instant::now();
     let addr = server.addr;
     // Half-open: a request head that never ends.
-    let mut slow = tokio::task::spawn_blocking(move || {
+    let slow = tokio::task::spawn_blocking(move || {
         let mut conns = Vec::with_capacity(5_000);
         for _ in 0..5_000 {
             let mut stream = TcpStream::connect(addr).expect("connect");
@@ -126,13 +126,14 @@ async fn five_thousand_half_open_connections_leave_normal_requests_fast_and_are_
     tokio::time::sleep(Duration::from_secs(5)).await;
     let closed = tokio::task::spawn_blocking(move || {
         use std::io::Read;
-        slow.iter_mut()
+        slow.iter()
             .filter(|s| {
                 s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
                 let mut buf = [0u8; 512];
                 // hyper may answer 408 before closing; read until end of stream.
                 loop {
-                    match s.read(&mut buf) {
+                    let mut reader: &TcpStream = s;
+                    match reader.read(&mut buf) {
                         Ok(0) => return true,
                         Ok(_) => continue,
                         Err(e) => {
