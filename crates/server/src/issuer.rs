@@ -61,7 +61,6 @@ pub fn issuer_id(base: &str, ods: &str) -> String {
     format!("{base}/issuers/{ods}")
 }
 
-
 fn internal(e: CredentialError) -> ApiError {
     ApiError::Internal(e.to_string())
 }

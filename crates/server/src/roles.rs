@@ -155,7 +155,9 @@ impl Permission {
             }
             Permission::CheckAgreements => "verify a signed agreement, read the published core terms",
             Permission::AcceptCoreTerms => "accept a core terms version for the organisation",
-            Permission::Transfers => "inter-authority transfers: consent, matches, approval, stages 1 and 2, service history",
+            Permission::Transfers => {
+                "inter-authority transfers: consent, matches, approval, stages 1 and 2, service history"
+            }
         }
     }
 }

@@ -34,24 +34,24 @@ use sqlx::AnyPool;
 
 pub use agreements::{Agreements, CoreTerms, NewAgreement, SigningRequest, StoredAgreement};
 pub use audit::{AuditEntry, AuditFault, AuditReport, ChainHead, REGISTRY_CHAIN};
+pub use auth::{AcceptInvitation, INVITATION_TTL_HOURS, IssuedInvitation, WorkerAccount, WorkerScope};
 pub use auth::{Auth, IssuedToken, NewUser, Principal, Role, TOKEN_PREFIX, TokenInfo, User};
 pub use auth::{DEFAULT_TOKEN_TTL_DAYS, LoginGuard, LoginLimits, password_policy};
 pub use auth::{NewSession, SessionLimits, SessionStage, TotpEnrolment, TotpState, WebSession};
 pub use auth::{TOTP_DIGITS, TOTP_STEP_SECS, base32_decode, base32_encode, hotp, totp_at};
-pub use auth::{AcceptInvitation, INVITATION_TTL_HOURS, IssuedInvitation, WorkerAccount, WorkerScope};
 pub use dataset::{
     ACCESS_LOG_LIMIT, AccessActor, AccessEntry, ContactChange, ContactDetails, Me, MyLink, MyOrganisation, MyRecord,
 };
+pub use dataset::{AcceptedItem, BypassedItem, NewReview, PassportRecord, Review, ReviewDecision, ReviewItem};
 pub use dataset::{
     Checkpoint, CredentialStatus, Dataset, ImportBatch, ImportRecord, ImportReport, IssueOutcome, IssueSlot,
     IssuedCredential, PersonRef, PersonSources, Record, STATUS_LIST_SIZE, TransferMatch, oh_source_id,
 };
+pub use dataset::{CohortEntry, CohortOutcome, CohortResult, Proposal};
 pub use dataset::{
     NewOffer, NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,
     PresentationStatus, Redemption, StoredOffer, pin_hash, secret_hash,
 };
-pub use dataset::{AcceptedItem, BypassedItem, NewReview, PassportRecord, Review, ReviewDecision, ReviewItem};
-pub use dataset::{CohortEntry, CohortOutcome, CohortResult, Proposal};
 pub use db::{Backend, SQLITE_FILE_SUFFIXES, StoreOptions};
 pub use error::{Result, StoreError};
 pub use issuing::{IssuerKey, Issuing, NewKey, SigningKey, StatusListRows};

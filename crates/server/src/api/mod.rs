@@ -9,9 +9,9 @@ pub mod offers;
 pub mod organisations;
 pub mod people;
 pub mod presentations;
-pub mod review;
 pub mod records;
 pub mod requirements;
+pub mod review;
 pub mod transfers;
 pub mod users;
 

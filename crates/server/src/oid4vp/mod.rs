@@ -486,7 +486,8 @@ async fn response(
             let accepted = validated.queries.iter().map(|q| q.accepted.len()).sum::<usize>();
             let forged = rejections.clone().find(|c| !AFTER_KEY_BINDING.contains(c));
             if let Some(code) = forged.or((accepted == 0 && rejections.count() == 0).then_some("vp_token_empty")) {
-                let reply = OAuthReply::new(ErrorCode::InvalidRequest, format!("the presentation did not verify: {code}"));
+                let reply =
+                    OAuthReply::new(ErrorCode::InvalidRequest, format!("the presentation did not verify: {code}"));
                 failed_attempt(&state, &org.id, &record.id, code).await;
                 return Err(reply);
             }

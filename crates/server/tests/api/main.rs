@@ -13,6 +13,6 @@ mod oid4vp_spoil;
 mod property;
 mod ready;
 mod review;
-mod status_issuer;
 mod roles;
+mod status_issuer;
 mod transfers;

@@ -315,7 +315,12 @@ async fn several_proofs_give_several_credentials_and_an_unissuable_type_is_denie
 }
 
 /// A `direct_post` body answering the request behind `link` with `held`, bound to `holder`.
-pub(crate) async fn answer(app: &TestApp, link: &str, held: &[HeldCredential], holder: &SoftwareEs256Key) -> (String, String) {
+pub(crate) async fn answer(
+    app: &TestApp,
+    link: &str,
+    held: &[HeldCredential],
+    holder: &SoftwareEs256Key,
+) -> (String, String) {
     let link = RequestLink::parse(link).unwrap();
     let object = app.client.get(&link.request_uri).send().await.unwrap().text().await.unwrap();
     let request = ReceivedRequestObject::parse(&object).unwrap().request;

@@ -29,10 +29,10 @@ mod tokens;
 mod totp;
 mod workers;
 
-pub use throttle::{LoginGuard, LoginLimits};
 pub use sessions::{NewSession, SessionLimits, SessionStage, WebSession};
-pub use totp::{TOTP_DIGITS, TOTP_STEP_SECS, TotpEnrolment, TotpState, base32_decode, base32_encode, hotp, totp_at};
+pub use throttle::{LoginGuard, LoginLimits};
 pub use tokens::{DEFAULT_TOKEN_TTL_DAYS, IssuedToken, TOKEN_PREFIX, TokenInfo};
+pub use totp::{TOTP_DIGITS, TOTP_STEP_SECS, TotpEnrolment, TotpState, base32_decode, base32_encode, hotp, totp_at};
 pub use workers::{AcceptInvitation, INVITATION_TTL_HOURS, IssuedInvitation, WorkerAccount, WorkerScope};
 
 /// What the store keeps for authentication across calls: the login throttle and the API token lifetime.

@@ -168,12 +168,11 @@ async fn truncated_tail_with_rewritten_head_is_caught_by_a_checkpoint() {
         assert!(head.at.is_some());
         assert!(store.verify_audit_against(&checkpoint).await.unwrap().is_ok());
 
-        let (seq3_hash,): (String,) = sqlx::query_as(&format!(
-            "SELECT hash FROM audit_log WHERE org_id = '{org_id}' AND seq = 3"
-        ))
-        .fetch_one(store.raw_pool())
-        .await
-        .unwrap();
+        let (seq3_hash,): (String,) =
+            sqlx::query_as(&format!("SELECT hash FROM audit_log WHERE org_id = '{org_id}' AND seq = 3"))
+                .fetch_one(store.raw_pool())
+                .await
+                .unwrap();
         tamper(&store, &format!("DELETE FROM audit_log WHERE org_id = '{org_id}' AND seq = 4")).await;
         tamper(&store, &format!("UPDATE audit_heads SET seq = 3, hash = '{seq3_hash}' WHERE org_id = '{org_id}'"))
             .await;
