@@ -409,11 +409,13 @@ pub fn evaluate(
 /// error instead of being recorded, so a replay changes nothing.
 const NOT_FOR_THIS_REQUEST: [&str; 2] = ["nonce_mismatch", "aud_mismatch"];
 
-/// Rejections a genuine answer can carry: found only after the issuer signature and the key binding to
-/// this request have verified (`credentials::verify` checks in that order), so nobody holding only the
-/// request's `state` (it is in the QR code) can produce them. An answer with any other rejection, or a
+/// Rejections a genuine answer can carry: found only after the issuer signature has verified (and, but
+/// for `expired`, the key binding to this request: `credentials::verify` checks in that order), so
+/// nobody holding only the request's `state` (it is in the QR code) can produce them: an expired
+/// credential still needs the issuer's signature, and the host must hear that it expired. An answer with any other rejection, or a
 /// decline (unauthenticated by nature), is a failed attempt: counted, and the request stays open.
-const AFTER_KEY_BINDING: [&str; 5] = ["revoked", "suspended", "status_unknown", "vct_not_requested", "claims_missing"];
+const AFTER_KEY_BINDING: [&str; 6] =
+    ["expired", "revoked", "suspended", "status_unknown", "vct_not_requested", "claims_missing"];
 
 /// Counts a refused answer on the request, which stays open.
 async fn failed_attempt(state: &AppState, org_id: &str, request_id: &str, reason: &str) {

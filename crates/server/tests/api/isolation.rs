@@ -114,7 +114,10 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
     if method == "get" || method == "delete" {
         return None;
     }
-    let body = if path.starts_with("/api/v1/agreements/") {
+    let body = if path.ends_with("/review") {
+        json!({"worker": {"given_name": "Intruder", "family_name": "Intruder", "date_of_birth": "1990-01-01",
+            "ni_number": "CE123456A"}})
+    } else if path.starts_with("/api/v1/agreements/") {
         if path.ends_with("/withdraw") { json!({"reason": "intruder"}) } else { json!({}) }
     } else if path.ends_with("/transfer-consent") {
         json!({"given": true, "method": "self_service"})
@@ -153,7 +156,8 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
     } else if path.starts_with("/api/v1/people/") {
         fixtures::person("Intruder", "CE123456A")
     } else {
-        return None;
+        // A body-less action (`/disable`, `/propose`): posted empty, never turned into a GET.
+        json!({})
     };
     Some(body)
 }
