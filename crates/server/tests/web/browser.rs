@@ -140,6 +140,13 @@ async fn sign_in(client: &Client, app: &TestApp, ods: &str, email: &str) {
 
 async fn sign_out(client: &Client) {
     click(client, ".nhsuk-header__account-button").await;
+    // The click returns before the navigation has always finished: wait for it (at most 5 s).
+    for _ in 0..50 {
+        if path_of(client).await == "/login" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert_eq!(path_of(client).await, "/login");
 }
 
