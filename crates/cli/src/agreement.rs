@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use credentials::agreement::{AgreementTrust, GeneralJws, verify_agreement};
-use credentials::jws::Jwk;
 use credentials::trust::TrustList;
 use domain::agreement::AgreementDocument;
 use serde_json::{Value, json};
+
+use crate::credential::offline;
 
 #[derive(Subcommand, Debug)]
 pub enum AgreementCommand {
@@ -168,22 +169,6 @@ async fn call(server: &Server, method: &str, path: &str, body: Option<&Value>) -
     Ok(answer)
 }
 
-async fn fetch(source: &str) -> anyhow::Result<String> {
-    if source.starts_with("http://") || source.starts_with("https://") {
-        let response = reqwest::get(source).await.with_context(|| format!("fetching {source}"))?;
-        Ok(response.error_for_status()?.text().await?.trim().to_owned())
-    } else {
-        Ok(std::fs::read_to_string(source).with_context(|| format!("reading {source}"))?.trim().to_owned())
-    }
-}
-
-fn operator_key(path: &Path) -> anyhow::Result<Jwk> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let value: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
-    let jwk = value.get("keys").and_then(|k| k.get(0)).cloned().unwrap_or(value);
-    serde_json::from_value(jwk).with_context(|| format!("{} is not a JWK", path.display()))
-}
-
 fn refused(code: &str, detail: impl std::fmt::Display) -> Value {
     json!({"valid": false, "reason": code, "detail": detail.to_string()})
 }
@@ -195,7 +180,8 @@ async fn verify_offline(args: &VerifyArgs) -> anyhow::Result<Value> {
         Err(e) => return Ok(refused("malformed", format!("{}: {e}", args.file.display()))),
     };
     let now = chrono::Utc::now().timestamp();
-    let list = match TrustList::verify(&fetch(&args.trust_list).await?, &operator_key(&args.operator_jwk)?, now) {
+    let token = offline::fetch(&args.trust_list).await?;
+    let list = match TrustList::verify(&token, &offline::operator_key(&args.operator_jwk)?, now) {
         Ok(list) => list,
         Err(e) => return Ok(refused(e.code(), e.detail())),
     };
@@ -215,16 +201,9 @@ async fn verify_offline(args: &VerifyArgs) -> anyhow::Result<Value> {
     let trust = AgreementTrust::new(&list).map_err(|e| anyhow::anyhow!("trust list: {e}"))?;
     match verify_agreement(&signed, &server::agreements::expectations(&doc), &trust) {
         Ok(entries) => {
-            let signers: Vec<domain::agreement::SignerRole> = entries
-                .iter()
-                .filter(|e| e.action == credentials::agreement::PartyAction::Sign)
-                .filter_map(|e| match e.party.as_str() {
-                    "worker" => Some(domain::agreement::SignerRole::Worker),
-                    _ => domain::org::OdsCode::parse(&e.ods_code).ok().map(domain::agreement::SignerRole::Organisation),
-                })
-                .collect();
+            let life = server::agreements::lifecycle_of(&entries);
             let awaiting: Vec<String> =
-                doc.required_signers().into_iter().filter(|s| !signers.contains(s)).map(|s| s.to_string()).collect();
+                doc.required_signers().into_iter().filter(|s| !life.signed_by(s)).map(|s| s.to_string()).collect();
             Ok(json!({"valid": true, "sha256": signed.payload_sha256().ok(), "signatures": entries,
                 "awaiting": awaiting, "document": doc}))
         }

@@ -8,7 +8,7 @@
 //! as JSON and exits with status 1 when the presentation is rejected; with `--trust-list` and
 //! `--operator-jwk` it verifies as an outside party ([`offline`]).
 
-mod offline;
+pub(crate) mod offline;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

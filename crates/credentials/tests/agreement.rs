@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ISSUER, NOW, RETIRED_AT, World};
+use common::{NOW, RETIRED_AT, World};
 use credentials::agreement::{
     AgreementError, AgreementTransactionData, AgreementTrust, Expectations, ExpectedWorker, GeneralJws, PartyAction,
     TRANSACTION_DATA_TYPE, canonical_json, transaction_data_hash, verify_agreement,
@@ -277,5 +277,4 @@ fn every_error_has_a_distinct_stable_code() {
     codes.sort_unstable();
     codes.dedup();
     assert_eq!(codes.len(), all.len());
-    let _ = ISSUER;
 }

@@ -9,9 +9,7 @@ use credentials::agreement::{
     verify_agreement,
 };
 use credentials::trust::TrustList;
-use domain::agreement::{
-    AgreementBody, AgreementDocument, AgreementState, Lifecycle, Signature, SignerRole, TermsFamily, Withdrawal,
-};
+use domain::agreement::{AgreementBody, AgreementDocument, Lifecycle, Signature, SignerRole, TermsFamily, Withdrawal};
 use domain::org::OdsCode;
 use serde::Serialize;
 use store::{OrgScope, StoredAgreement};
@@ -164,11 +162,8 @@ pub async fn verify(state: &AppState, signed: &GeneralJws) -> Result<AgreementVe
     let life = lifecycle_of(&entries);
     let today = state.today();
     let awaiting = doc.required_signers().into_iter().filter(|s| !life.signed_by(s)).map(|s| s.to_string()).collect();
-    let derived = if life.signatures.is_empty() && life.withdrawal.is_none() {
-        AgreementState::Draft
-    } else {
-        life.state(&doc, today)
-    };
+    // No entry means no proposal: `state` reads that as a draft.
+    let derived = life.state(&doc, today);
     Ok(AgreementVerification {
         valid: true,
         reason: None,
@@ -186,7 +181,7 @@ fn refusal(e: &AgreementError) -> AgreementVerification {
 }
 
 /// The lifecycle facts the verified entries prove (proposal = the first signature).
-fn lifecycle_of(entries: &[VerifiedEntry]) -> Lifecycle {
+pub fn lifecycle_of(entries: &[VerifiedEntry]) -> Lifecycle {
     let mut life = Lifecycle::default();
     for e in entries {
         let at = chrono::DateTime::from_timestamp(e.iat, 0).unwrap_or_default();

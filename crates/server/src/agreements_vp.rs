@@ -25,7 +25,6 @@ use credentials::oid4vc::vp::{AuthorizationRequest, AuthorizationResponse, Direc
 use credentials::verify::VerifyOptions;
 use domain::agreement::{AgreementBody, Signature, SignerRole};
 use domain::passport::PassportType;
-use rand::RngCore;
 use serde::Serialize;
 use serde_json::Value;
 use store::{OrgScope, SigningRequest, StoreError, StoredAgreement};
@@ -34,6 +33,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::oid4vci::{OAuthReply, no_store, organisation, qr_svg};
+use crate::oid4vp::random_token;
 
 /// How long a signing request stays open.
 pub const SIGNING_TTL_SECS: i64 = 15 * 60;
@@ -44,12 +44,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/agreement-signatures/{ods}/requests/{state}", get(request_object))
         .route("/agreement-signatures/{ods}/response", post(response))
-}
-
-fn random_token() -> String {
-    let mut bytes = [0u8; 24];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    credentials::b64::encode(bytes)
 }
 
 /// One passport credential of any type from the employer, with the worker's names: every passport

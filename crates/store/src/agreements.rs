@@ -218,33 +218,9 @@ impl Agreements<'_> {
         let current = self.get(id, Some(version)).await?;
         let (signed, lifecycle) = change(&current)?;
         let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
-        // Optimistic check: nobody else changed the row since it was read.
-        let done = sqlx::query(
-            "UPDATE agreements SET signed = $3, lifecycle = $4 WHERE id = $1 AND version = $2 AND signed = $5",
-        )
-        .bind(id)
-        .bind(i64::from(version))
-        .bind(&signed)
-        .bind(db::to_doc(&lifecycle)?)
-        .bind(&current.signed)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict {
-                field: "agreement".into(),
-                problem: "changed by another party at the same time; try again".into(),
-            });
-        }
-        supersede_if_complete(&mut tx, &current.document, &lifecycle, version).await?;
-        let parties: Vec<String> =
-            sqlx::query_scalar("SELECT org_id FROM agreement_parties WHERE agreement_id = $1 AND version = $2")
-                .bind(id)
-                .bind(i64::from(version))
-                .fetch_all(&mut *tx)
-                .await?;
-        for org in &parties {
-            audit::append(&mut tx, org, self.scope.actor(), event(action, id)).await?;
-        }
+        let change =
+            VersionChange { id, version, previous_signed: &current.signed, signed: &signed, lifecycle: &lifecycle };
+        write_version(&mut tx, &change, &current.document, self.scope.actor(), action).await?;
         tx.commit().await?;
         self.get(id, Some(version)).await
     }
@@ -467,39 +443,16 @@ impl Store {
         if marked.rows_affected() == 0 {
             return Err(StoreError::Conflict { field: "state".into(), problem: "already answered".into() });
         }
-        let done = sqlx::query(
-            "UPDATE agreements SET signed = $3, lifecycle = $4 WHERE id = $1 AND version = $2 AND signed = $5",
-        )
-        .bind(&request.agreement_id)
-        .bind(i64::from(request.version))
-        .bind(signed)
-        .bind(db::to_doc(lifecycle)?)
-        .bind(previous_signed)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict {
-                field: "agreement".into(),
-                problem: "changed by another party at the same time; try again".into(),
-            });
-        }
         let doc: String = sqlx::query_scalar("SELECT document FROM agreements WHERE id = $1 AND version = $2")
             .bind(&request.agreement_id)
             .bind(i64::from(request.version))
             .fetch_one(&mut *tx)
             .await?;
         let doc: AgreementDocument = db::from_doc(&doc, "agreements")?;
-        supersede_if_complete(&mut tx, &doc, lifecycle, request.version).await?;
-        let parties: Vec<String> =
-            sqlx::query_scalar("SELECT org_id FROM agreement_parties WHERE agreement_id = $1 AND version = $2")
-                .bind(&request.agreement_id)
-                .bind(i64::from(request.version))
-                .fetch_all(&mut *tx)
-                .await?;
+        let change =
+            VersionChange { id: &request.agreement_id, version: request.version, previous_signed, signed, lifecycle };
         let actor = crate::scope::Actor::System("worker wallet".into());
-        for org in &parties {
-            audit::append(&mut tx, org, &actor, event("agreement.worker_sign", &request.agreement_id)).await?;
-        }
+        write_version(&mut tx, &change, &doc, &actor, "agreement.worker_sign").await?;
         tx.commit().await?;
         Ok(())
     }
@@ -529,5 +482,52 @@ async fn supersede_if_complete(
         .bind(db::to_doc(&old_life)?)
         .execute(&mut **tx)
         .await?;
+    Ok(())
+}
+
+/// A new JWS and lifecycle for one version, valid only over the JWS it was built from.
+struct VersionChange<'a> {
+    id: &'a str,
+    version: u32,
+    previous_signed: &'a str,
+    signed: &'a str,
+    lifecycle: &'a Lifecycle,
+}
+
+/// Writes `change` if nobody changed the version since it was read (optimistic check on the JWS),
+/// supersedes an amended version once this one is complete, and audits `action` on every party's
+/// chain; all in the caller's transaction.
+async fn write_version(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    change: &VersionChange<'_>,
+    doc: &AgreementDocument,
+    actor: &crate::scope::Actor,
+    action: &'static str,
+) -> Result<()> {
+    let done =
+        sqlx::query("UPDATE agreements SET signed = $3, lifecycle = $4 WHERE id = $1 AND version = $2 AND signed = $5")
+            .bind(change.id)
+            .bind(i64::from(change.version))
+            .bind(change.signed)
+            .bind(db::to_doc(change.lifecycle)?)
+            .bind(change.previous_signed)
+            .execute(&mut **tx)
+            .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Conflict {
+            field: "agreement".into(),
+            problem: "changed by another party at the same time; try again".into(),
+        });
+    }
+    supersede_if_complete(tx, doc, change.lifecycle, change.version).await?;
+    let parties: Vec<String> =
+        sqlx::query_scalar("SELECT org_id FROM agreement_parties WHERE agreement_id = $1 AND version = $2")
+            .bind(change.id)
+            .bind(i64::from(change.version))
+            .fetch_all(&mut **tx)
+            .await?;
+    for org in &parties {
+        audit::append(tx, org, actor, event(action, change.id)).await?;
+    }
     Ok(())
 }

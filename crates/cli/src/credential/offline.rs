@@ -32,7 +32,7 @@ impl StatusSource for Fetched {
     }
 }
 
-async fn fetch(source: &str) -> anyhow::Result<String> {
+pub(crate) async fn fetch(source: &str) -> anyhow::Result<String> {
     if source.starts_with("http://") || source.starts_with("https://") {
         let response = reqwest::get(source).await.with_context(|| format!("fetching {source}"))?;
         Ok(response.error_for_status()?.text().await?.trim().to_owned())
@@ -42,7 +42,7 @@ async fn fetch(source: &str) -> anyhow::Result<String> {
 }
 
 /// A JWK file, or a JWKS file whose first key is taken.
-fn operator_key(path: &Path) -> anyhow::Result<Jwk> {
+pub(crate) fn operator_key(path: &Path) -> anyhow::Result<Jwk> {
     let value: Value = serde_json::from_str(&std::fs::read_to_string(path)?).context("operator key is not JSON")?;
     let jwk = value.get("keys").and_then(|k| k.get(0)).cloned().unwrap_or(value);
     serde_json::from_value(jwk).context("operator key is not a JWK")

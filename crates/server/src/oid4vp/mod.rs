@@ -128,7 +128,7 @@ pub fn plan(role: &RoleRequirements) -> Option<(DcqlQuery, Vec<Planned>)> {
     Some((DcqlQuery::new(queries), plan.requirements))
 }
 
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut raw = [0u8; 24];
     rand::thread_rng().fill_bytes(&mut raw);
     credentials::b64::encode(raw)
