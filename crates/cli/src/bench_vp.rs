@@ -100,7 +100,12 @@ async fn world(store: &Store) -> Result<(OrgScope, OrgScope, String)> {
             "completed_on": issued, "source": "e_learning"}))?,
     )
     .await?;
-    ds.add_immunisation(&person.id, &from_json(json!({"antigen": "hepatitis_b", "status": "immune"}))?).await?;
+    ds.add_immunisation(
+        &person.id,
+        &from_json(json!({"antigen": "hepatitis_b", "status": "immune",
+            "serology": [{"test": "anti_hbs", "taken_on": issued, "result": "positive", "level_miu_ml": 120.0}]}))?,
+    )
+    .await?;
     store
         .dataset(&b)
         .put_role_requirements(&from_json(json!({"role_code": "BENCH", "title": "Bank Nurse",
@@ -109,6 +114,17 @@ async fn world(store: &Store) -> Result<(OrgScope, OrgScope, String)> {
             "immunisations": ["hepatitis_b"]}))?)
         .await?;
     Ok((a, b, person.id))
+}
+
+/// "requirement: reason" for each unmet requirement of a stored result, so that a failed run
+/// says why rather than only how many.
+fn unmet_requirements(result: &Value) -> Vec<String> {
+    let requirements = result["requirements"].as_array().map(Vec::as_slice).unwrap_or_default();
+    requirements
+        .iter()
+        .filter(|r| r["met"] != json!(true))
+        .map(|r| format!("{}: {}", r["requirement"].as_str().unwrap_or("?"), r["reason"].as_str().unwrap_or("?")))
+        .collect()
 }
 
 /// CPU time so far (user + system) of this process and of its reaped children, from
@@ -242,13 +258,16 @@ pub async fn run(args: BenchVpArgs) -> Result<()> {
     };
 
     let dataset = store.dataset(&b);
-    let mut ready = 0;
+    let (mut ready, mut unmet) = (0, Vec::new());
     for id in &ids {
         let record = dataset.get_presentation_request(id).await?;
         let result: Value = serde_json::from_str(record.result_doc.as_deref().context("no result recorded")?)?;
         ready += usize::from(result["ready"] == json!(true));
+        if unmet.is_empty() {
+            unmet = unmet_requirements(&result);
+        }
     }
-    ensure!(ready == ids.len(), "only {ready} of {} results read ready", ids.len());
+    ensure!(ready == ids.len(), "only {ready} of {} results read ready; unmet: {}", ids.len(), unmet.join("; "));
     let _ = stop.send(());
     serving.await??;
     store.close().await;

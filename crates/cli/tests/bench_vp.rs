@@ -31,7 +31,6 @@ fn bench_vp_with_wrk() {
 }
 
 #[test]
-#[ignore = "the in-process clients' answers no longer read ready since the typed-rules merge (wrk mode, the same path, passes); see the stop note"]
 fn bench_vp_internal() {
     bench_vp("internal");
 }
