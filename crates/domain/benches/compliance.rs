@@ -101,6 +101,7 @@ fn person_record(i: i64) -> PersonRecord {
             bcg_scar: false,
             recorded_by: None,
             notes: None,
+            passport: None,
         },
         Immunisation {
             antigen: Antigen::Mmr,
@@ -111,6 +112,7 @@ fn person_record(i: i64) -> PersonRecord {
             bcg_scar: false,
             recorded_by: None,
             notes: None,
+            passport: None,
         },
         Immunisation {
             antigen: Antigen::SeasonalFlu,
@@ -121,6 +123,7 @@ fn person_record(i: i64) -> PersonRecord {
             bcg_scar: false,
             recorded_by: None,
             notes: None,
+            passport: None,
         },
     ];
     PersonRecord {

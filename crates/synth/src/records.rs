@@ -270,6 +270,7 @@ fn blank(antigen: Antigen, status: ImmunisationStatus) -> Immunisation {
         bcg_scar: false,
         recorded_by: Some("Occupational Health".to_owned()),
         notes: None,
+        passport: None,
     }
 }
 

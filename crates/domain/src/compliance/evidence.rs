@@ -35,8 +35,50 @@ pub struct ImmunityEvidence {
 }
 
 impl ImmunityEvidence {
-    /// The evidence a record gives.
+    /// The evidence a record gives: its own, or where that does not meet the rule, the
+    /// conclusion of a passport credential the organisation accepted for it.
     pub fn of(record: &Immunisation) -> Self {
+        let own = Self::own(record);
+        match &record.passport {
+            Some(presented) if presented.antigen == record.antigen => own.or_presented(presented),
+            _ => own,
+        }
+    }
+
+    /// `self`, or for what it does not meet, `presented`: the later last dose (the seasonal
+    /// rule reads only that), and `presented`'s conclusion where this one is not a met one.
+    fn or_presented(mut self, presented: &ImmunityEvidence) -> Self {
+        self.last_dose_on = self.last_dose_on.max(presented.last_dose_on);
+        if self.protected != Some(true) && presented.protected.is_some() {
+            self.status = presented.status;
+            self.protected = presented.protected;
+            self.basis = presented.basis.as_ref().map(|b| format!("{b} (accepted from a passport credential)"));
+        }
+        self
+    }
+
+    /// The record as a host keeps an accepted credential's conclusion: status and last dose
+    /// as presented, the conclusion itself under `passport`.
+    pub fn into_record(self) -> Immunisation {
+        Immunisation {
+            antigen: self.antigen,
+            status: self.status,
+            doses: self
+                .last_dose_on
+                .map(|given_on| Dose { given_on, product: None, batch: None })
+                .into_iter()
+                .collect(),
+            serology: Vec::new(),
+            history_of_disease: false,
+            bcg_scar: false,
+            recorded_by: None,
+            notes: None,
+            passport: Some(self),
+        }
+    }
+
+    /// The evidence the record's own clinical detail gives.
+    fn own(record: &Immunisation) -> Self {
         let last_dose_on = record.doses.iter().map(|d| d.given_on).max();
         let (protected, basis) = if record.antigen.is_seasonal() {
             (None, None)
@@ -65,6 +107,7 @@ impl ImmunityEvidence {
                 bcg_scar: false,
                 recorded_by: None,
                 notes: None,
+                passport: None,
             };
             return assess(&record, today);
         }

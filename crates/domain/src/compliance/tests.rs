@@ -400,6 +400,7 @@ fn immunisation(antigen: Antigen) -> Immunisation {
         bcg_scar: false,
         recorded_by: None,
         notes: None,
+        passport: None,
     }
 }
 
@@ -434,6 +435,49 @@ fn immunisations_are_met_by_the_oh_rules() {
         ]
     );
     assert!(c.items[1].reason.contains("1 of 2"), "{}", c.items[1].reason);
+}
+
+#[test]
+fn an_accepted_passport_conclusion_counts_where_the_records_own_evidence_does_not() {
+    let req = RoleRequirements { immunisations: vec![Antigen::HepatitisB, Antigen::SeasonalFlu], ..role() };
+    let presented = |antigen, protected: Option<bool>, last_dose: Option<&str>| ImmunityEvidence {
+        antigen,
+        status: ImmunisationStatus::Immune,
+        last_dose_on: last_dose.map(d),
+        protected,
+        basis: protected.map(|_| "anti-HBs 120 mIU/mL on 2020-01-01 (responder)".to_owned()),
+    };
+    let mut r = record();
+    r.immunisations.push(presented(Antigen::HepatitisB, Some(true), None).into_record());
+    r.immunisations.push(presented(Antigen::SeasonalFlu, None, Some("2026-10-01")).into_record());
+    let c = run(&r, &req);
+    assert_eq!(c.items[0].status, ComplianceStatus::Met, "{:?}", c.items[0]);
+    assert!(c.items[0].reason.contains("passport"), "{}", c.items[0].reason);
+    assert_eq!(c.items[1].status, ComplianceStatus::Met, "the presented last dose counts for its season");
+
+    // A presented "not protected" does not spoil the record's own met evidence.
+    let mut own = immunisation(Antigen::HepatitisB);
+    own.serology.push(Serology {
+        test: SerologyTest::AntiHbs,
+        taken_on: d("2020-01-01"),
+        result: SerologyResult::Positive,
+        level_miu_ml: Some(50.0),
+    });
+    own.passport = Some(presented(Antigen::HepatitisB, Some(false), None));
+    let evidence = ImmunityEvidence::of(&own);
+    assert_eq!(evidence.protected, Some(true));
+    assert!(!evidence.basis.unwrap().contains("passport"));
+    // A conclusion for another antigen is never read, and refused on validation.
+    own.passport = Some(presented(Antigen::Mmr, Some(true), None));
+    own.serology.clear();
+    assert_eq!(ImmunityEvidence::of(&own).protected, Some(false));
+    let errors = own.validate(d("2026-12-01")).unwrap_err();
+    assert!(format!("{errors:?}").contains("passport.antigen"), "{errors:?}");
+    // Occupational health cannot type one in.
+    own.passport = Some(presented(Antigen::HepatitisB, Some(true), None));
+    assert!(own.validate(d("2026-12-01")).is_ok());
+    let errors = own.validate_entered(d("2026-12-01")).unwrap_err();
+    assert!(format!("{errors:?}").contains("\"passport\""), "{errors:?}");
 }
 
 #[test]

@@ -177,6 +177,12 @@ pub struct Immunisation {
     pub recorded_by: Option<String>,
     #[serde(default)]
     pub notes: Option<String>,
+    /// What occupational health at another organisation concluded, from a passport credential
+    /// this organisation's reviewer accepted. No clinical detail travels in a credential, so the
+    /// rule reads this conclusion where this record's own evidence does not meet it. Written only
+    /// by a host review, never entered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passport: Option<crate::compliance::ImmunityEvidence>,
 }
 
 impl Immunisation {
@@ -228,6 +234,28 @@ impl Immunisation {
         }
         errors.check("", check_optional_text("recorded_by", self.recorded_by.as_deref(), 200));
         errors.check("", check_optional_text("notes", self.notes.as_deref(), 4000));
+        if let Some(p) = &self.passport {
+            if p.antigen != self.antigen {
+                errors.add("passport.antigen", format!("is not {}", self.antigen.label()));
+            }
+            if let Some(on) = p.last_dose_on {
+                errors.check("passport", not_future("last_dose_on", on, today));
+            }
+            errors.check("passport", check_optional_text("basis", p.basis.as_deref(), 4000));
+        }
+        errors.into_result()
+    }
+
+    /// [`Self::validate`] for a record entered by occupational health: the `passport`
+    /// conclusion is written only by accepting a credential in a host review.
+    pub fn validate_entered(&self, today: NaiveDate) -> Result<(), ValidationErrors> {
+        let mut errors = match self.validate(today) {
+            Ok(()) => ValidationErrors::new(),
+            Err(errors) => errors,
+        };
+        if self.passport.is_some() {
+            errors.add("passport", "is written only by accepting a passport credential in a host review");
+        }
         errors.into_result()
     }
 }

@@ -18,6 +18,7 @@ fn record(antigen: Antigen) -> Immunisation {
         bcg_scar: false,
         recorded_by: Some("OH nurse".into()),
         notes: None,
+        passport: None,
     }
 }
 

@@ -557,6 +557,7 @@ fn immunisations() -> impl Strategy<Value = Vec<crate::immunisation::Immunisatio
                 bcg_scar: false,
                 recorded_by: None,
                 notes: None,
+                passport: None,
             }
         });
     proptest::collection::vec(one, 0..4)

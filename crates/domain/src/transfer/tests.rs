@@ -230,6 +230,7 @@ fn flu(on: &str) -> Immunisation {
         bcg_scar: false,
         recorded_by: None,
         notes: Some("note".into()),
+        passport: None,
     }
 }
 

@@ -154,7 +154,7 @@ person_records! {
     module: immunisations, kind: Immunisation, tag: "immunisations",
     collection: "/people/{person_id}/immunisations", item: "/people/{person_id}/immunisations/{record_id}",
     writers: &[Role::OccupationalHealth], readers: &[Role::OccupationalHealth],
-    validate: |value, today| value.validate(today),
+    validate: |value, today| value.validate_entered(today),
     store: (add_immunisation, list_immunisations, get_immunisation, update_immunisation, delete_immunisation)
 }
 

@@ -9,9 +9,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::compliance::Evidence;
+use domain::compliance::{Evidence, ImmunityEvidence};
 use domain::passport::CredentialClaims;
 use domain::person::{NiNumber, Person};
+use domain::requirements::Requirement;
 use domain::transfer::matching::normalise_surname;
 use serde::{Deserialize, Serialize};
 use store::{AcceptedItem, BypassedItem, NewReview, PassportRecord, Review, ReviewDecision, Role};
@@ -149,6 +150,10 @@ fn records_of(outcome: &RequirementOutcome, field: &str) -> Result<Vec<PassportR
     claims.add_evidence(&mut evidence).map_err(|e| ApiError::invalid(field, e.0))?;
     let mut records: Vec<PassportRecord> = evidence.checks.into_iter().map(PassportRecord::Check).collect();
     records.extend(evidence.competences.into_iter().map(PassportRecord::Competence));
+    // An occupational health credential speaks for several antigens; the item accepts the one asked.
+    let asked = |i: &ImmunityEvidence| Requirement::Immunisation(i.antigen).id() == outcome.requirement;
+    records
+        .extend(evidence.immunities.into_iter().filter(asked).map(|i| PassportRecord::Immunisation(i.into_record())));
     Ok(records)
 }
 

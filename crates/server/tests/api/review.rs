@@ -116,3 +116,43 @@ async fn a_second_answer_for_a_known_worker_matches_them_instead_of_creating_ano
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_accepted_immunisation_counts_in_the_hosts_compliance_and_cannot_be_entered_by_hand() {
+    each_backend(|app| async move {
+        let scene = scene(&app).await;
+        let b = &scene.b.admin_token;
+        let id = answered_request(&app, &scene).await;
+        let body = json!({"worker": worker(), "accept": ["immunisation:hepatitis_b"]});
+        let (status, created) = app.post(b, &format!("/api/v1/presentation-requests/{id}/review"), &body).await;
+        assert_eq!(status, 201, "{created}");
+        let person = created["person_id"].as_str().unwrap().to_owned();
+        assert_eq!(created["items"][0]["record_ids"].as_array().map(Vec::len), Some(1), "{created}");
+
+        // One record, for the antigen asked only, with the issuer's conclusion and provenance.
+        let (status, records) = app.get(b, &format!("/api/v1/people/{person}/immunisations")).await;
+        assert_eq!(status, 200, "{records}");
+        let records = records.as_array().cloned().unwrap();
+        assert_eq!(records.len(), 1, "{records:?}");
+        let record = &records[0];
+        assert_eq!(record["provenance"]["source"], "passport", "{record}");
+        assert_eq!(record["record"]["antigen"], "hepatitis_b", "{record}");
+        assert_eq!(record["record"]["passport"]["protected"], true, "{record}");
+
+        let (_, compliance) = app.get(b, &format!("/api/v1/people/{person}/compliance?role=BANK-RN")).await;
+        let hep_b =
+            compliance["items"].as_array().unwrap().iter().find(|i| i["requirement"] == "immunisation:hepatitis_b");
+        let hep_b = hep_b.cloned().unwrap();
+        assert_eq!(hep_b["status"], "met", "{compliance}");
+        assert!(hep_b.to_string().contains("passport"), "the reason names where it came from: {hep_b}");
+
+        // Occupational health cannot type a passport conclusion in.
+        let mut entered = record["record"].clone();
+        entered["status"] = json!("immune");
+        let (status, problem) = app.post(b, &format!("/api/v1/people/{person}/immunisations"), &entered).await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "passport", "{problem}");
+        app
+    })
+    .await;
+}

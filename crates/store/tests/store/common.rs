@@ -98,6 +98,7 @@ pub fn flu_vaccine(on: &str) -> domain::immunisation::Immunisation {
         bcg_scar: false,
         recorded_by: Some("oh.nurse".to_owned()),
         notes: None,
+        passport: None,
     }
 }
 

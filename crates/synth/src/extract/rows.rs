@@ -548,6 +548,7 @@ fn immunisation(c: &mut Cells<'_>, today: NaiveDate) -> Option<Immunisation> {
         bcg_scar: c.flag(BCG),
         recorded_by: c.opt(RECORDED_BY),
         notes: c.opt(NOTES),
+        passport: None,
     };
     domain_errors(ExtractKind::Immunisations, record.validate(today), &mut c.problems);
     Some(record)
