@@ -35,8 +35,9 @@ pub enum Source {
     Local,
     /// Copied by an inter-authority transfer from the organisation with this ODS code.
     Iat { from_ods: String },
-    /// Taken from a verified passport credential the worker presented.
-    Passport,
+    /// Taken from a verified passport credential the worker presented, issued by the organisation
+    /// with this ODS code (none for the person a review created, whom no one credential vouches for).
+    Passport { issuer_ods: Option<String> },
     /// Loaded from a bulk extract (CSV import, generator).
     Import,
     /// Changed by the worker themselves through self-service (address, phone, email).
@@ -48,7 +49,7 @@ impl Source {
         match self {
             Source::Local => ("local", None),
             Source::Iat { from_ods } => ("iat", Some(from_ods.as_str())),
-            Source::Passport => ("passport", None),
+            Source::Passport { issuer_ods } => ("passport", issuer_ods.as_deref()),
             Source::Import => ("import", None),
             Source::SelfService => ("self_service", None),
         }
@@ -57,7 +58,7 @@ impl Source {
     pub(crate) fn from_columns(kind: &str, ods: Option<String>) -> Source {
         match (kind, ods) {
             ("iat", Some(from_ods)) => Source::Iat { from_ods },
-            ("passport", _) => Source::Passport,
+            ("passport", issuer_ods) => Source::Passport { issuer_ods },
             ("import", _) => Source::Import,
             ("self_service", _) => Source::SelfService,
             _ => Source::Local,

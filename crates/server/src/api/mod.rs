@@ -82,7 +82,8 @@ pub struct ProvenanceView {
     pub recorded_at: chrono::DateTime<chrono::Utc>,
     /// `local`, `iat`, `passport`, `import` or `self_service`.
     pub source: String,
-    /// For `iat`: the ODS code of the organisation the record was transferred from.
+    /// For `iat`: the ODS code of the organisation the record was transferred from; for
+    /// `passport`: of the organisation that issued the accepted credential.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_ods: Option<String>,
 }
@@ -92,7 +93,7 @@ impl From<store::Provenance> for ProvenanceView {
         let (source, source_ods) = match p.source {
             store::Source::Local => ("local", None),
             store::Source::Iat { from_ods } => ("iat", Some(from_ods)),
-            store::Source::Passport => ("passport", None),
+            store::Source::Passport { issuer_ods } => ("passport", issuer_ods),
             store::Source::Import => ("import", None),
             store::Source::SelfService => ("self_service", None),
         };

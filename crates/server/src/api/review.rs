@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::assignment::{Assignment, AssignmentStatus, Band, StaffGroup};
 use domain::compliance::{Evidence, ImmunityEvidence};
 use domain::passport::CredentialClaims;
 use domain::person::{NiNumber, Person};
@@ -58,6 +59,19 @@ pub struct ReviewInput {
     pub accept: Vec<String>,
     #[serde(default)]
     pub bypass: Vec<BypassInput>,
+    /// Take the worker on here as an applicant for the request's role.
+    #[serde(default)]
+    pub applicant: Option<ApplicantInput>,
+}
+
+/// The applicant assignment to add for the request's role.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantInput {
+    pub staff_group: StaffGroup,
+    pub band: Band,
+    /// The planned start.
+    pub start_date: NaiveDate,
 }
 
 /// One decided requirement.
@@ -97,6 +111,9 @@ pub struct ReviewView {
     pub reviewed_by: String,
     pub reviewed_at: DateTime<Utc>,
     pub items: Vec<ReviewItemView>,
+    /// The applicant assignment this review added, in the response that recorded it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applicant_assignment_id: Option<String>,
 }
 
 impl From<Review> for ReviewView {
@@ -135,6 +152,7 @@ impl From<Review> for ReviewView {
             reviewed_by: r.reviewed_by,
             reviewed_at: r.reviewed_at,
             items,
+            applicant_assignment_id: r.applicant_assignment_id,
         }
     }
 }
@@ -239,8 +257,23 @@ async fn create_review(
         smartcard_uuid: None,
     };
     person.validate(state.today()).map_err(|errors| ApiError::from(errors.under("worker")))?;
-    let review =
-        dataset.record_review(&NewReview { request_id: &request_id, worker: &person, accepted, bypassed }).await?;
+    let applicant = match input.applicant {
+        Some(a) => {
+            let assignment = Assignment {
+                role: record.role_code.clone(),
+                staff_group: a.staff_group,
+                band: a.band,
+                start_date: a.start_date,
+                end_date: None,
+                status: AssignmentStatus::Applicant,
+            };
+            assignment.validate().map_err(|errors| ApiError::from(errors.under("applicant")))?;
+            Some(assignment)
+        }
+        None => None,
+    };
+    let review = NewReview { request_id: &request_id, worker: &person, accepted, bypassed, applicant };
+    let review = dataset.record_review(&review).await?;
     Ok((StatusCode::CREATED, Json(review.into())))
 }
 

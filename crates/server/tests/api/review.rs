@@ -51,11 +51,19 @@ async fn review_accepts_and_bypasses_and_the_hosts_compliance_shows_the_accepted
         assert_eq!(status, 404);
         assert_eq!(app.get(b, &path).await.0, 404);
 
-        let review = json!({"worker": worker(), "accept": ["check:criminal_record", competence],
+        let mut review = json!({"worker": worker(), "accept": ["check:criminal_record", competence],
                             "bypass": [{"requirement": "immunisation:hepatitis_b",
-                                        "reason": "OH appointment booked for the first shift"}]});
+                                        "reason": "OH appointment booked for the first shift"}],
+                            "applicant": {"staff_group": "nursing_and_midwifery_registered", "band": "band_5",
+                                          "start_date": "2026-01-05"}});
+        // A bad applicant assignment names its field, and records nothing.
+        review["applicant"]["band"] = json!("");
+        let (status, problem) = app.post(b, &path, &review).await;
+        assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("applicant.band")), "{problem}");
+        review["applicant"]["band"] = json!("band_5");
         let (status, created) = app.post(b, &path, &review).await;
         assert_eq!(status, 201, "{created}");
+        let assignment = created["applicant_assignment_id"].as_str().expect("an applicant assignment").to_owned();
         assert_eq!(created["person_created"], true, "{created}");
         let person = created["person_id"].as_str().unwrap().to_owned();
         let items = created["items"].as_array().unwrap();
@@ -77,6 +85,15 @@ async fn review_accepts_and_bypasses_and_the_hosts_compliance_shows_the_accepted
         let checks = checks["items"].as_array().or(checks.as_array()).cloned().unwrap();
         assert_eq!(checks.len(), 1, "{checks:?}");
         assert_eq!(checks[0]["provenance"]["source"], "passport", "{checks:?}");
+        assert_eq!(checks[0]["provenance"]["source_ods"], "RJ1", "{checks:?}");
+        // The worker is an applicant here for the request's role.
+        let (_, assignments) = app.get(b, &format!("/api/v1/people/{person}/assignments")).await;
+        let assignments = assignments.as_array().cloned().unwrap();
+        assert_eq!(assignments.len(), 1, "{assignments:?}");
+        assert_eq!(assignments[0]["id"], assignment.as_str());
+        assert_eq!(assignments[0]["record"]["role"], "BANK-RN");
+        assert_eq!(assignments[0]["record"]["status"], "applicant");
+        assert_eq!(assignments[0]["provenance"]["source"], "passport");
         // B's compliance for the role counts the accepted DBS and training; hepatitis B, bypassed,
         // is still missing from B's own record.
         let (status, compliance) = app.get(b, &format!("/api/v1/people/{person}/compliance?role=BANK-RN")).await;

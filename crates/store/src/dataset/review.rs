@@ -12,6 +12,7 @@
 //! records ([`PassportRecord`]); this module only stores them.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::assignment::Assignment;
 use domain::checks::EmploymentCheck;
 use domain::cstf::Competence;
 use domain::immunisation::Immunisation;
@@ -60,6 +61,8 @@ pub struct NewReview<'a> {
     pub worker: &'a Person,
     pub accepted: Vec<AcceptedItem>,
     pub bypassed: Vec<BypassedItem>,
+    /// The assignment the worker is taken on for here, as an applicant, when the reviewer gives one.
+    pub applicant: Option<Assignment>,
 }
 
 /// Accepted or bypassed.
@@ -93,6 +96,9 @@ pub struct Review {
     pub reviewed_by: String,
     pub reviewed_at: DateTime<Utc>,
     pub items: Vec<ReviewItem>,
+    /// The applicant assignment the review added (returned when recorded; the assignment itself
+    /// is listed with the person's assignments).
+    pub applicant_assignment_id: Option<String>,
 }
 
 impl Dataset<'_> {
@@ -151,6 +157,13 @@ impl Dataset<'_> {
         };
         let at = db::now();
         let by = self.scope.actor().as_audit_text();
+        let applicant_assignment_id = match &review.applicant {
+            Some(assignment) => {
+                let stamp = WriteStamp { by: by.clone(), at: at.clone(), source: "passport", source_ods: None };
+                Some(insert_child(&mut tx, self.org(), &person_id, assignment, &stamp).await?)
+            }
+            None => None,
+        };
         let mut items = Vec::new();
         for item in &review.accepted {
             let stamp = WriteStamp {
@@ -238,6 +251,7 @@ impl Dataset<'_> {
             reviewed_by: by,
             reviewed_at: db::parse_timestamp(&at, "presentation_reviews")?,
             items,
+            applicant_assignment_id,
         })
     }
 
@@ -295,6 +309,7 @@ impl Dataset<'_> {
             reviewed_by: row.try_get("reviewed_by")?,
             reviewed_at: db::parse_timestamp(&at, "presentation_reviews")?,
             items,
+            applicant_assignment_id: None,
         })
     }
 

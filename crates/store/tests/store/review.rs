@@ -33,6 +33,7 @@ fn review<'a>(request_id: &'a str, worker: &'a domain::person::Person) -> NewRev
         worker,
         accepted: vec![accepted_dbs()],
         bypassed: vec![BypassedItem { requirement: "immunisation:hepatitis_b".into(), reason: "booked".into() }],
+        applicant: None,
     }
 }
 
@@ -62,7 +63,7 @@ async fn a_review_records_accepted_items_with_provenance_and_is_made_once() {
         let checks = ds.list_checks(&made.person_id).await.unwrap();
         assert_eq!(checks.len(), 1);
         assert_eq!(checks[0].id, accepted.record_ids[0]);
-        assert_eq!(checks[0].provenance.source, Source::Passport);
+        assert_eq!(checks[0].provenance.source, Source::Passport { issuer_ods: Some("RJ1".into()) });
         // Once only.
         assert!(matches!(ds.record_review(&review(id, &worker)).await, Err(StoreError::Conflict { .. })));
 
@@ -75,7 +76,7 @@ async fn a_review_records_accepted_items_with_provenance_and_is_made_once() {
         let mut impostor = person(1);
         impostor.family_name = "Smith".into();
         let refused = ds
-            .record_review(&NewReview { request_id: third, worker: &impostor, accepted: vec![], bypassed: vec![] })
+            .record_review(&NewReview { request_id: third, worker: &impostor, accepted: vec![], bypassed: vec![], applicant: None })
             .await;
         assert!(matches!(refused, Err(StoreError::Invalid(e)) if e.field == "worker"));
     })
