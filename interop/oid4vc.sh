@@ -8,7 +8,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 here="$root/interop/oid4vc"
-bin="${PASSPORT_BIN:-$root/target/debug/passport}"
+bin="${PASSPORT_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/passport}"
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "SKIPPED oid4vc endpoint interop: node/npm not found"

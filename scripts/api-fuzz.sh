@@ -6,7 +6,7 @@
 # Env: PASSPORT_BIN (default target/debug/passport), FUZZ_EXAMPLES (default 30).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="${PASSPORT_BIN:-$root/target/debug/passport}"
+bin="${PASSPORT_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/passport}"
 
 if ! command -v st >/dev/null 2>&1; then
   if command -v pip >/dev/null 2>&1 || command -v pip3 >/dev/null 2>&1; then

@@ -79,6 +79,14 @@ pub enum PartyAction {
 }
 
 impl PartyAction {
+    /// The action in words, for a wallet to show: "Sign" or "Withdraw (because …) from".
+    pub fn verb(&self) -> String {
+        match self {
+            PartyAction::Sign => "Sign".to_owned(),
+            PartyAction::Withdraw { reason } => format!("Withdraw (because {reason}) from"),
+        }
+    }
+
     fn to_header(&self, header: &mut Map<String, Value>) {
         match self {
             PartyAction::Sign => {
@@ -202,7 +210,7 @@ impl AgreementTransactionData {
 /// The hash a KB-JWT lists in `transaction_data_hashes`: base64url SHA-256 of the encoded string
 /// exactly as received (OpenID4VP 1.0 §B.3.3, `sha-256` default).
 pub fn transaction_data_hash(encoded: &str) -> String {
-    b64::encode(Sha256::digest(encoded.as_bytes()))
+    crate::oid4vc::transaction_data::hash(encoded)
 }
 
 /// Why an agreement's signatures do not stand; each has a stable code.

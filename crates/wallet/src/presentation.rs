@@ -7,6 +7,7 @@
 
 use credentials::oid4vc::matching::{self, Selection};
 use credentials::oid4vc::oauth::{ErrorCode, OAuthError};
+use credentials::oid4vc::transaction_data::TransactionData;
 use credentials::oid4vc::vp::{
     AuthorizationRequest, AuthorizationResponse, DID_PREFIX, DirectPostResponse, ReceivedRequestObject, RequestLink,
     VpToken,
@@ -50,8 +51,41 @@ pub struct PresentationPlan {
     pub presentations: Vec<PlannedPresentation>,
     /// Credential queries the wallet cannot answer; when non-empty only [`decline`] is possible.
     pub missing: Vec<String>,
+    /// What the verifier asks the holder to authorise with the presentation (OpenID4VP
+    /// transaction data), in words to show before consenting.
+    pub transactions: Vec<PlannedTransaction>,
     #[serde(skip)]
     request: AuthorizationRequest,
+    #[serde(skip)]
+    transaction_data: Vec<TransactionData>,
+}
+
+/// A transaction the presentation will authorise.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedTransaction {
+    pub kind: String,
+    /// What the holder signs, in words.
+    pub summary: String,
+    /// The credential queries whose presentations carry the authorisation.
+    pub credential_ids: Vec<String>,
+}
+
+/// The transaction data types this wallet can show and authorise: signing a workforce sharing
+/// agreement (the agreement's hash, version and terms in words).
+pub const SUPPORTED_TRANSACTION_DATA: &[&str] = &[credentials::agreement::TRANSACTION_DATA_TYPE];
+
+fn planned(td: &TransactionData) -> Result<PlannedTransaction> {
+    let agreement = credentials::agreement::AgreementTransactionData::decode(&td.encoded)
+        .map_err(|e| protocol(format!("transaction data: {e}")))?;
+    let summary = format!(
+        "{} agreement {} version {} (SHA-256 {}): {}",
+        agreement.action.verb(),
+        agreement.agreement_id,
+        agreement.version,
+        agreement.agreement_sha256,
+        agreement.summary
+    );
+    Ok(PlannedTransaction { kind: td.td_type.clone(), summary, credential_ids: td.credential_ids.clone() })
 }
 
 impl PresentationPlan {
@@ -88,7 +122,10 @@ pub async fn prepare(wallet: &Wallet, client: &Client, link: &str, now: i64) -> 
     if request.client_id != link.client_id {
         return Err(protocol("the request object's client_id differs from the link's"));
     }
-    let response_uri = request.validate(now).map_err(|e| protocol(e.to_string()))?.to_owned();
+    let (response_uri, transaction_data) =
+        request.validate_supporting(now, SUPPORTED_TRANSACTION_DATA).map_err(|e| protocol(e.to_string()))?;
+    let response_uri = response_uri.to_owned();
+    let transactions = transaction_data.iter().map(planned).collect::<Result<Vec<_>>>()?;
     http::check_url(&response_uri)?;
     let query = request.dcql_query.as_ref().ok_or_else(|| protocol("no dcql_query"))?;
     let held = wallet.held()?;
@@ -128,7 +165,9 @@ pub async fn prepare(wallet: &Wallet, client: &Client, link: &str, now: i64) -> 
         response_uri,
         presentations,
         missing,
+        transactions,
         request,
+        transaction_data,
     })
 }
 
@@ -142,7 +181,9 @@ pub async fn submit(wallet: &Wallet, client: &Client, plan: &PresentationPlan, n
     for p in &plan.presentations {
         let kb =
             KeyBinding { signer: wallet.holder(), nonce: &plan.request.nonce, aud: &plan.request.client_id, iat: now };
-        let shown = matching::present(&held[p.held], &p.indices, Some(&kb))
+        // §B.3.3: each presentation's KB-JWT lists the transactions its query may authorise.
+        let authorised = plan.transaction_data.iter().filter(|td| td.credential_ids.contains(&p.query_id));
+        let shown = matching::present_with(&held[p.held], &p.indices, &kb, TransactionData::kb_claims(authorised))
             .map_err(|e| WalletError::Credential(e.to_string()))?;
         vp_token.entry(p.query_id.clone()).or_default().push(Value::String(shown));
     }

@@ -186,6 +186,16 @@ pub fn present(
     held.sd.present_indices(indices, kb)
 }
 
+/// As [`present`], with further KB-JWT payload members (OpenID4VP 1.0 `transaction_data_hashes`).
+pub fn present_with(
+    held: &HeldCredential,
+    indices: &[usize],
+    kb: &KeyBinding<'_>,
+    kb_extra: serde_json::Map<String, Value>,
+) -> Result<String, CredentialError> {
+    held.sd.present_indices_with(indices, Some(kb), kb_extra)
+}
+
 /// The `vp_token` answering a request (§8.1): every chosen candidate presented with exactly the
 /// disclosures its claims need and a KB-JWT, keyed by credential query id. (The wallet builds the
 /// same from the plan it shows for consent.)

@@ -26,6 +26,7 @@ pub mod grant;
 pub mod matching;
 pub mod oauth;
 pub mod proof;
+pub mod transaction_data;
 pub mod validate;
 pub mod vci;
 pub mod vp;

@@ -20,6 +20,7 @@ use serde_json::{Map, Value, json};
 
 use super::dcql::DcqlQuery;
 use super::oauth::{ErrorCode, OAuthError};
+use super::transaction_data::TransactionData;
 use super::{FORMAT_SD_JWT_VC, form};
 use crate::b64;
 use crate::error::CredentialError;
@@ -127,9 +128,19 @@ impl AuthorizationRequest {
         }
     }
 
-    /// The wallet's checks before it shows anything to the user (§5, §5.9.3, §8.2, §8.5).
-    /// Returns the response URI to post to.
+    /// The wallet's checks before it shows anything to the user (§5, §5.9.3, §8.2, §8.5), for a
+    /// wallet that supports no transaction data. Returns the response URI to post to.
     pub fn validate(&self, now: i64) -> Result<&str, OAuthError> {
+        self.validate_supporting(now, &[]).map(|(uri, _)| uri)
+    }
+
+    /// [`Self::validate`] for a wallet that supports the transaction data types `supported`:
+    /// also returns the decoded entries (§5.1: one unknown type fails the request).
+    pub fn validate_supporting(
+        &self,
+        now: i64,
+        supported: &[&str],
+    ) -> Result<(&str, Vec<TransactionData>), OAuthError> {
         let bad = |d: &str| OAuthError::new(ErrorCode::InvalidRequest, d);
         if self.response_type != "vp_token" {
             return Err(bad("response_type must be vp_token"));
@@ -160,15 +171,22 @@ impl AuthorizationRequest {
         if self.exp.is_some_and(|e| e <= now) {
             return Err(bad("the request has expired"));
         }
-        if self.transaction_data.is_some() {
-            return Err(OAuthError::new(ErrorCode::InvalidTransactionData, "transaction_data is not supported"));
-        }
-        match (&self.dcql_query, &self.scope) {
+        let query = match (&self.dcql_query, &self.scope) {
             (Some(_), Some(_)) => return Err(bad("dcql_query and scope are exclusive")),
             (None, _) => return Err(bad("dcql_query is required")),
-            (Some(q), None) => q.validate().map_err(|e| bad(&e.to_string()))?,
-        }
-        Ok(uri)
+            (Some(q), None) => {
+                q.validate().map_err(|e| bad(&e.to_string()))?;
+                q
+            }
+        };
+        let transactions = match &self.transaction_data {
+            Some(entries) => {
+                let ids: Vec<&str> = query.credentials.iter().map(|c| c.id.as_str()).collect();
+                TransactionData::decode_all(entries, supported, &ids)?
+            }
+            None => Vec::new(),
+        };
+        Ok((uri, transactions))
     }
 
     /// The same request with the client identified as `decentralized_identifier:did:jwk:…` of

@@ -140,6 +140,17 @@ impl SdJwt {
 
     /// Presents exactly the disclosures at `indices` (the caller answers for parents).
     pub fn present_indices(&self, indices: &[usize], kb: Option<&KeyBinding<'_>>) -> Result<String, CredentialError> {
+        self.present_indices_with(indices, kb, serde_json::Map::new())
+    }
+
+    /// As [`Self::present_indices`], with further KB-JWT payload members (OpenID4VP 1.0
+    /// `transaction_data_hashes`); without `kb` they are not used.
+    pub fn present_indices_with(
+        &self,
+        indices: &[usize],
+        kb: Option<&KeyBinding<'_>>,
+        kb_extra: serde_json::Map<String, Value>,
+    ) -> Result<String, CredentialError> {
         let mut out = self.jwt.clone();
         out.push('~');
         let mut sorted: Vec<usize> = indices.to_vec();
@@ -152,7 +163,7 @@ impl SdJwt {
             out.push('~');
         }
         if let Some(kb) = kb {
-            let kb_jwt = kb::create(&out, kb)?;
+            let kb_jwt = kb::create_with(&out, kb, kb_extra)?;
             out.push_str(&kb_jwt);
         }
         Ok(out)

@@ -9,7 +9,7 @@ use testkit::{TestApp, each_backend};
 
 use crate::flows::person;
 
-async fn publish_terms(app: &TestApp) {
+pub async fn publish_terms(app: &TestApp) {
     let operator = app.operator_token().await;
     for (id, family) in [("nhs-core-terms", "nhs"), ("non-nhs-core-terms", "non_nhs")] {
         let body = json!({"id": id, "version": "2026.1", "family": family, "title": "Core terms",
@@ -20,7 +20,7 @@ async fn publish_terms(app: &TestApp) {
     }
 }
 
-fn deployment(person_id: &str, host: &str, terms: &str) -> Value {
+pub fn deployment(person_id: &str, host: &str, terms: &str) -> Value {
     json!({"kind": "deployment", "person_id": person_id, "host_ods": host, "roles": ["BANK-RN"],
         "period": {"start": "2026-06-08", "end": "2026-09-30"},
         "bespoke_terms": {"car_parking": "staff car park B", "pay_variation": "host's bank rate, recharged"},
