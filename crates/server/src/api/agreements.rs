@@ -4,7 +4,7 @@
 //! registry's core terms. Only parties see an agreement; anyone else gets 404.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use credentials::agreement::{GeneralJws, PartyAction};
 use domain::agreement::{
@@ -24,6 +24,7 @@ use crate::agreements::{self as logic, AgreementVerification};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{OperatorCaller, OrgCaller};
 use crate::json::ValidJson;
+use crate::query::ValidQuery;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -265,8 +266,8 @@ pub struct PartQuery {
 async fn list_agreements(
     State(state): State<AppState>,
     caller: OrgCaller,
-    Query(page): Query<PageQuery>,
-    Query(part): Query<PartQuery>,
+    ValidQuery(page): ValidQuery<PageQuery>,
+    ValidQuery(part): ValidQuery<PartQuery>,
 ) -> ApiResult<Json<Paged<AgreementView>>> {
     caller.require(&[Role::Hr])?;
     let part = match part.part.as_deref() {
