@@ -40,6 +40,8 @@ struct OrgLogin {
     email: String,
     password: String,
     token: String,
+    /// An HR user's token: deployments are HR's to propose and sign.
+    hr_token: String,
     staff: usize,
 }
 
@@ -73,22 +75,44 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let base = format!("http://{}", listener.local_addr()?);
-    print_welcome(&base, &operator, &orgs);
-    worker.iter().for_each(|w| crate::demo_worker::print(&base, w));
     // The demo's keys are sealed under the key file beside its database, so `passport serve` on the same
     // file later opens them.
     let keys = crate::config::KeyArgs::default().key_store(&store, &url).await?;
     let mut state = AppState::new(store);
     state.keys = keys;
     state.public_url = Some(base.clone());
-    if let (Some(first), Some(host)) = (orgs.first(), orgs.get(1).or(orgs.first())) {
-        match crate::demo_oid4vc::prepare(&state, &first.ods, (&host.ods, &host.token)).await? {
-            Some(walkthrough) => crate::demo_oid4vc::print(&base, &walkthrough, &wallet_file),
-            None => println!("\n(no worker of {} can be issued every credential their role needs)", first.ods),
+    // Served from here on: the agreements are made through the API, the worker's signature by a wallet.
+    let serving = tokio::spawn(server::serve(listener, state.clone(), crate::serve::shutdown_signal()));
+    let walkthrough = match (orgs.first(), orgs.get(1).or(orgs.first())) {
+        (Some(first), Some(host)) => crate::demo_oid4vc::prepare(&state, &first.ods, (&host.ods, &host.token)).await?,
+        _ => None,
+    };
+    let parties: Vec<_> = orgs
+        .iter()
+        .map(|o| crate::demo_agreements::Party { ods: &o.ods, admin_token: &o.token, hr_token: &o.hr_token })
+        .collect();
+    let agreements = match &walkthrough {
+        Some(w) if parties.len() > 1 => {
+            let files = wallet_file.parent().unwrap_or(std::path::Path::new("."));
+            let person = (w.person_id.as_str(), w.worker.as_str());
+            Some(crate::demo_agreements::prepare(&state, &base, &operator.2, &parties, person, files).await?)
         }
+        _ => None,
+    };
+    print_welcome(&base, &operator, &orgs);
+    worker.iter().for_each(|w| crate::demo_worker::print(&base, w));
+    match (&walkthrough, orgs.first()) {
+        (Some(w), _) => crate::demo_oid4vc::print(&base, w, &wallet_file),
+        (None, Some(first)) => {
+            println!("\n(no worker of {} can be issued every credential their role needs)", first.ods)
+        }
+        (None, None) => {}
+    }
+    if let Some(a) = &agreements {
+        crate::demo_agreements::print(&base, a, &wallet_file);
     }
     println!("\nServing on {base} — press Ctrl-C to stop.");
-    server::serve(listener, state, crate::serve::shutdown_signal()).await?;
+    serving.await??;
     Ok(())
 }
 
@@ -123,13 +147,14 @@ async fn build(store: &Store, args: &DemoArgs) -> anyhow::Result<((String, Strin
             load(&dataset, &record).await?;
             staff += 1;
         }
-        let (email, password, token) = users(store, &scope, org_plan.ods_code.as_str()).await?;
+        let (email, password, token, hr_token) = users(store, &scope, org_plan.ods_code.as_str()).await?;
         logins.push(OrgLogin {
             ods: org_plan.ods_code.as_str().to_owned(),
             name: org_plan.name.clone(),
             email,
             password,
             token,
+            hr_token,
             staff,
         });
     }
@@ -157,7 +182,7 @@ async fn load(dataset: &Dataset<'_>, record: &StaffRecord) -> anyhow::Result<()>
 }
 
 /// An admin (printed) and one user per other role, so every screen has someone to log in as.
-async fn users(store: &Store, scope: &OrgScope, ods: &str) -> anyhow::Result<(String, String, String)> {
+async fn users(store: &Store, scope: &OrgScope, ods: &str) -> anyhow::Result<(String, String, String, String)> {
     let domain = format!("{}.demo", ods.to_lowercase());
     let admin_password = password();
     let admin_email = format!("admin@{domain}");
@@ -173,8 +198,9 @@ async fn users(store: &Store, scope: &OrgScope, ods: &str) -> anyhow::Result<(St
             },
         )
         .await?;
+    let mut hr_token = String::new();
     for role in [Role::Hr, Role::Training, Role::OccupationalHealth, Role::Verifier] {
-        store
+        let user = store
             .auth()
             .create_user(
                 scope,
@@ -186,9 +212,12 @@ async fn users(store: &Store, scope: &OrgScope, ods: &str) -> anyhow::Result<(St
                 },
             )
             .await?;
+        if role == Role::Hr {
+            hr_token = store.auth().issue_token(scope, &user.id, "demo").await?.token;
+        }
     }
     let token = store.auth().issue_token(scope, &admin.id, "demo").await?.token;
-    Ok((admin_email, admin_password, token))
+    Ok((admin_email, admin_password, token, hr_token))
 }
 
 pub(crate) fn password() -> String {

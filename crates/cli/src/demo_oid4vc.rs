@@ -15,6 +15,7 @@ use store::Page;
 /// What the walk-through prints.
 pub struct Walkthrough {
     pub issuer_metadata: String,
+    pub person_id: String,
     pub worker: String,
     pub offer_link: String,
     pub pin: String,
@@ -69,6 +70,7 @@ pub async fn prepare(
         let issuer = server::issuer::issuer_id(state.public_url(), issuer_ods);
         return Ok(Some(Walkthrough {
             issuer_metadata: well_known_url(&issuer, WELL_KNOWN_CREDENTIAL_ISSUER),
+            person_id: person_id.clone(),
             worker: format!("{} {}", person.given_name, person.family_name),
             offer_link: offer.link,
             pin: offer.pin,

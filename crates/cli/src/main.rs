@@ -9,6 +9,7 @@ mod bench_vp;
 mod config;
 mod credential;
 mod demo;
+mod demo_agreements;
 mod demo_oid4vc;
 mod demo_worker;
 mod generate;

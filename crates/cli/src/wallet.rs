@@ -206,6 +206,10 @@ pub async fn run(args: WalletArgs) -> anyhow::Result<()> {
                 }
             }
             println!("  (every presentation also shows its issuer, type, validity dates and status reference)");
+            // What the verifier asks the holder to sign with the presentation (transaction data).
+            for t in &plan.transactions {
+                println!("\nand, with it, you sign:\n  {}", t.summary);
+            }
             let go = *yes || {
                 let answer = prompt(&format!("\nShare this with {}? [y/N]", plan.client_id), false)?;
                 matches!(answer.trim(), "y" | "Y" | "yes")

@@ -84,6 +84,20 @@ fn every_command_the_demo_prints_works_verbatim_in_a_fresh_shell() {
         outputs.iter().rfind(|(c, _)| c.contains("/api/v1/presentation-requests/")).expect("a result curl");
     let result: serde_json::Value = serde_json::from_str(result).expect("result JSON");
     assert_eq!(result["result"]["ready"], true, "the presented credentials make the worker ready: {result}");
+    // The proposed deployment, signed as the host and then by the demo wallet, verifies offline with all
+    // three signatures.
+    let json_of = |needle: &str| -> serde_json::Value {
+        let (_, out) = outputs.iter().find(|(c, _)| c.contains(needle)).unwrap_or_else(|| panic!("no {needle}"));
+        serde_json::from_str(out).unwrap_or_else(|e| panic!("{needle}: {e}: {out}"))
+    };
+    let (_, signing) = outputs.iter().rfind(|(c, _)| c.contains(" present --yes ")).unwrap();
+    assert!(signing.contains("you sign:\n  Sign agreement"), "the wallet shows what it signs: {signing}");
+    let shown = json_of(" agreement show ");
+    assert_eq!(shown["state"], "signed", "{shown}");
+    assert_eq!(shown["awaiting"], serde_json::json!([]), "{shown}");
+    let report = json_of(" agreement verify ");
+    assert_eq!(report["valid"], true, "{report}");
+    assert_eq!(report["signatures"].as_array().map(Vec::len), Some(3), "{report}");
 
     child.kill().ok();
     child.wait().ok();
