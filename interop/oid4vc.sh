@@ -2,7 +2,9 @@
 # Endpoint-level OpenID4VC interop: starts `passport demo` on a free loopback port and lets the
 # oid4vc-ts libraries (@openid4vc/openid4vci, @openid4vc/openid4vp, dcql) act as the wallet
 # against our issuer and verifier (interop/oid4vc/endpoints.mjs): a pre-authorised issuance with
-# the PIN, then an answer to a verifier request built from a role, whose result must say ready.
+# the PIN, then an answer to a verifier request built from a role, whose result must say ready;
+# then, once the host has signed the demo's proposed deployment, the same wallet signs it through
+# OpenID4VP transaction data and the agreement must read signed.
 # Skips with a message when node/npm is missing or the packages cannot be installed.
 # Env: PASSPORT_BIN (default target/debug/passport, built when missing).
 set -euo pipefail
@@ -32,9 +34,26 @@ field() { grep -m1 "$1" "$work/demo.out" | awk "{print \$$2}"; }
 offer="$(field '^    link  openid-credential-offer' 2)"
 pin="$(field '^    PIN ' 2)"
 request="$(field '^    link  openid4vp' 2)"
-result="$(field 'result: GET' 3)"
-token="$(grep -m1 'result: GET' "$work/demo.out" | awk '{print $NF}')"
-if [ -z "$offer" ] || [ -z "$request" ]; then
+# The verifier's result: the curl line printed after "the ready-to-work result".
+result_line="$(grep -A1 'the ready-to-work result' "$work/demo.out" | tail -1 || true)"
+token="$(sed -E "s/.*Bearer ([^']+)'.*/\1/" <<<"$result_line")"
+result="$(awk '{print $NF}' <<<"$result_line" | tr -d "'")"
+if [ -z "$offer" ] || [ -z "$request" ] || [ -z "$result" ]; then
   echo "the demo printed no wallet walk-through:"; cat "$work/demo.out"; exit 1
 fi
-node "$here/endpoints.mjs" "$offer" "$pin" "$request" "$result" "$token"
+# The demo's proposed deployment: its worker-signing link (the last wallet line), the host's
+# signature and the employer's view, as printed.
+signing="$(grep ' present --yes ' "$work/demo.out" | tail -1 | sed -E "s/.* present --yes '([^']+)'.*/\1/")"
+host_sign="$(grep -m1 ' agreement sign ' "$work/demo.out" | sed -E 's/^ *\$ //')"
+show="$(grep -m1 ' agreement show ' "$work/demo.out" | sed -E 's/^ *\$ //')"
+if [ -z "$signing" ] || [ -z "$host_sign" ] || [ -z "$show" ]; then
+  echo "the demo printed no agreement to sign:"; cat "$work/demo.out"; exit 1
+fi
+bash -c "$host_sign" >/dev/null
+node "$here/endpoints.mjs" "$offer" "$pin" "$request" "$result" "$token" "$signing"
+bash -c "$show" | node -e '
+  let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+    const a = JSON.parse(s);
+    if (a.state !== "signed") { console.log(`FAIL the agreement is ${a.state}, awaiting ${a.awaiting}`); process.exit(1); }
+    console.log("ok   the agreement reads signed by the employer, the host and the worker");
+  });' 

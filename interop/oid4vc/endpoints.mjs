@@ -6,10 +6,13 @@
 //   2. @openid4vc/openid4vp + dcql: resolve our did:jwk-signed request object, match our DCQL
 //      query against the received credentials with the dcql package, answer by direct_post.
 //   3. Our verifier's recorded result for that request says ready.
+//   4. With SIGNING_LINK: the same wallet signs a workforce sharing agreement through OpenID4VP
+//      transaction data: it resolves our request, reads the agreement's transaction data (type,
+//      credential_ids, summary) and lists its hash in the KB-JWT's transaction_data_hashes.
 // The SD-JWT presentation (disclosures plus a KB-JWT) is assembled here with WebCrypto: oid4vc-ts
 // leaves credential formats to the caller. It discloses every disclosure of each matched
 // credential (interop of the protocol, not of minimal disclosure, which our own wallet does).
-// Usage: node endpoints.mjs OFFER_LINK PIN REQUEST_LINK RESULT_URL VERIFIER_TOKEN
+// Usage: node endpoints.mjs OFFER_LINK PIN REQUEST_LINK RESULT_URL VERIFIER_TOKEN [SIGNING_LINK]
 // @openid4vc/oauth2 comes with @openid4vc/openid4vci (same version), for the client authentication.
 import { clientAuthenticationAnonymous } from '@openid4vc/oauth2';
 import { Openid4vciClient } from '@openid4vc/openid4vci';
@@ -18,7 +21,7 @@ import { setGlobalConfig } from '@openid4vc/utils';
 import { DcqlQuery } from 'dcql';
 import { webcrypto } from 'node:crypto';
 
-const [offerLink, pin, requestLink, resultUrl, verifierToken] = process.argv.slice(2);
+const [offerLink, pin, requestLink, resultUrl, verifierToken, signingLink] = process.argv.slice(2);
 // Our demo serves plain http on loopback.
 setGlobalConfig({ allowInsecureUrls: true });
 
@@ -141,12 +144,12 @@ async function decode(sdJwt) {
   return { jwt, disclosures, claims: expand(payload) };
 }
 
-async function present(sdJwt, nonce, aud) {
+async function present(sdJwt, nonce, aud, extra = {}) {
   const { jwt, disclosures } = await decode(sdJwt);
   const shown = `${jwt}~${disclosures.map((d) => `${d}~`).join('')}`;
   const kb = await signCompact(
     { typ: 'kb+jwt', alg: 'ES256' },
-    { iat: Math.floor(Date.now() / 1000), aud, nonce, sd_hash: b64u(await sha256(Buffer.from(shown))) },
+    { ...extra, iat: Math.floor(Date.now() / 1000), aud, nonce, sd_hash: b64u(await sha256(Buffer.from(shown))) },
   );
   return shown + kb;
 }
@@ -197,4 +200,46 @@ await step('our verifier recorded a ready-to-work result', async () => {
   if (body.result?.ready !== true) throw new Error(`not ready: ${unmet.join(', ') || JSON.stringify(body)}`);
   return `ready, ${body.result.requirements.length} requirements met`;
 });
+// --- An agreement signed through transaction data (OpenID4VP 1.0 §5.1, §B.3.3) --------------------
+if (signingLink) {
+  let signing, entries;
+  await step('our signing request with transaction data', async () => {
+    const parsed = vp.parseOpenid4vpAuthorizationRequest({ authorizationRequest: signingLink });
+    const resolved = await vp.resolveOpenId4vpAuthorizationRequest({ authorizationRequestPayload: parsed.params });
+    signing = resolved.authorizationRequestPayload;
+    entries = (signing.transaction_data ?? []).map((encoded) => ({ encoded, ...JSON.parse(unb64u(encoded)) }));
+    if (entries.length !== 1) throw new Error(`expected one transaction data entry, got ${entries.length}`);
+    const [td] = entries;
+    if (!td.type || !Array.isArray(td.credential_ids) || !td.summary) throw new Error(`malformed ${JSON.stringify(td)}`);
+    return `${td.type}: ${td.summary}`;
+  });
+  await step('KB-JWT with transaction_data_hashes by direct_post', async () => {
+    const query = DcqlQuery.parse(signing.dcql_query);
+    const inputs = [];
+    for (const c of credentials) {
+      const { claims } = await decode(c);
+      inputs.push({ credential_format: 'dc+sd-jwt', vct: claims.vct, claims, cryptographic_holder_binding: true });
+    }
+    const result = DcqlQuery.query(query, inputs);
+    if (!result.can_be_satisfied) throw new Error('the signing query cannot be satisfied');
+    const vpToken = {};
+    for (const [id, m] of Object.entries(result.credential_matches)) {
+      const held = credentials[m.valid_credentials[0].input_credential_index];
+      const hashes = [];
+      for (const td of entries) if (td.credential_ids.includes(id)) hashes.push(b64u(await sha256(Buffer.from(td.encoded))));
+      const extra = { transaction_data_hashes: hashes, transaction_data_hashes_alg: 'sha-256' };
+      vpToken[id] = [await present(held, signing.nonce, signing.client_id, extra)];
+    }
+    const response = await vp.createOpenid4vpAuthorizationResponse({
+      authorizationRequestPayload: signing,
+      authorizationResponsePayload: { vp_token: vpToken },
+    });
+    const submitted = await vp.submitOpenid4vpAuthorizationResponse({
+      authorizationRequestPayload: signing,
+      authorizationResponsePayload: response.authorizationResponsePayload,
+    });
+    if (!submitted.response.ok) throw new Error(`HTTP ${submitted.response.status}: ${await submitted.response.text()}`);
+    return `HTTP ${submitted.response.status}, the worker's signature accepted`;
+  });
+}
 process.exit(failures ? 1 : 0);
