@@ -32,13 +32,17 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::oid4vci::{OAuthReply, no_store, organisation, qr_svg};
+use crate::extract::{PublicOrg, public_reason};
+use crate::oid4vci::{OAuthReply, no_store, qr_svg};
 use crate::oid4vp::random_token;
 
 /// How long a signing request stays open.
 pub const SIGNING_TTL_SECS: i64 = 15 * 60;
 /// The DCQL credential query id the transaction data names.
 const QUERY_ID: &str = "passport";
+
+public_reason!(SigningRequestObject = "agreement signing request");
+public_reason!(SigningEndpoint = "agreement signing endpoint");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -158,28 +162,28 @@ pub async fn create(state: &AppState, scope: &OrgScope, id: &str) -> Result<Crea
     })
 }
 
-async fn open(state: &AppState, ods: &str, st: &str) -> Result<(SigningRequest, String), OAuthReply> {
+async fn open(state: &AppState, org_id: &str, st: &str) -> Result<SigningRequest, OAuthReply> {
     let unknown = || OAuthReply::new(ErrorCode::InvalidRequest, "unknown, expired or answered signing request");
-    let org = organisation(state, ods).await?;
     let request = match state.store.signing_request(st).await {
-        Ok(r) if r.org_id == org.id => r,
+        Ok(r) if r.org_id == org_id => r,
         Ok(_) | Err(StoreError::NotFound) => return Err(unknown()),
         Err(e) => return Err(e.into()),
     };
     if request.answered || (state.clock)().timestamp() >= request.expires_at {
         return Err(unknown());
     }
-    Ok((request, org.id))
+    Ok(request)
 }
 
 /// The signed Request Object, with the transaction data.
 async fn request_object(
     State(state): State<AppState>,
-    Path((ods, st)): Path<(String, String)>,
+    PublicOrg { org, .. }: PublicOrg<SigningRequestObject, OAuthReply>,
+    Path((_, st)): Path<(String, String)>,
 ) -> Result<Response, OAuthReply> {
-    let (request, org_id) = open(&state, &ods, &st).await?;
-    let key = crate::issuer::signer_for(&state, &org_id).await?;
-    let (response_uri, _) = urls(state.public_url(), &ods.to_ascii_uppercase());
+    let request = open(&state, &org.id, &st).await?;
+    let key = crate::issuer::signer_for(&state, &org.id).await?;
+    let (response_uri, _) = urls(state.public_url(), org.ods_code.as_str());
     let now = (state.clock)().timestamp();
     let jwt = request_for(&request, &response_uri, &key.public_jwk(), now)
         .to_did_jwk_request_object(&key)
@@ -190,18 +194,22 @@ async fn request_object(
 /// The `direct_post` endpoint: checks the presentation as any verifier would, then that its
 /// KB-JWT signs this agreement's transaction data with a credential the employer issued to the
 /// named worker, and records the signature. Nothing is recorded unless all of that holds.
-async fn response(State(state): State<AppState>, Path(ods): Path<String>, body: Bytes) -> Result<Response, OAuthReply> {
+async fn response(
+    State(state): State<AppState>,
+    PublicOrg { org, scope, .. }: PublicOrg<SigningEndpoint, OAuthReply>,
+    body: Bytes,
+) -> Result<Response, OAuthReply> {
     let bad = |d: &str| OAuthReply::new(ErrorCode::InvalidRequest, d);
     let text = std::str::from_utf8(&body).map_err(|_| bad("not UTF-8"))?;
     let posted = AuthorizationResponse::from_form(text).map_err(OAuthReply::of)?;
     let st = posted.state().ok_or_else(|| bad("state is missing"))?.to_owned();
-    let (request, org_id) = open(&state, &ods, &st).await?;
+    let request = open(&state, &org.id, &st).await?;
     let AuthorizationResponse::VpToken { vp_token, .. } = posted else {
         // The worker declined: the request stays open until it expires, so they can change their mind.
         return Ok(no_store(&DirectPostResponse::default()));
     };
-    let key = crate::issuer::signer_for(&state, &org_id).await?;
-    let (response_uri, _) = urls(state.public_url(), &ods.to_ascii_uppercase());
+    let key = crate::issuer::signer_for(&state, &org.id).await?;
+    let (response_uri, _) = urls(state.public_url(), org.ods_code.as_str());
     let now = (state.clock)().timestamp();
     let authz = request_for(&request, &response_uri, &key.public_jwk(), now);
     let trust = crate::federation::trust(&state).await?;
@@ -220,7 +228,6 @@ async fn response(State(state): State<AppState>, Path(ods): Path<String>, body: 
         .and_then(Value::as_str)
         .ok_or_else(|| bad("no presentation for the passport query"))?;
 
-    let scope = OrgScope::system(org_id, "agreement signing endpoint");
     let current = state.store.agreements(&scope).get(&request.agreement_id, Some(request.version)).await?;
     let mut signed: GeneralJws = serde_json::from_str(&current.signed).map_err(OAuthReply::internal_error)?;
     signed.add_worker_entry(presentation, &request.transaction_data).map_err(|e| bad(&e.to_string()))?;

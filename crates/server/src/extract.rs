@@ -1,10 +1,15 @@
-//! Authentication extractors. A handler that touches an organisation's data takes [`OrgCaller`], whose only
-//! source of an [`OrgScope`] is a verified bearer token; operator routes take [`OperatorCaller`].
+//! Extractors that open an organisation's dataset. A handler that touches an organisation's data takes
+//! [`OrgCaller`], whose only source of an [`OrgScope`] is a verified bearer token; operator routes take
+//! [`OperatorCaller`]; the public protocol routes, which have no caller to authenticate, take [`PublicOrg`],
+//! whose scope is a system scope naming the route's stated reason.
 
-use axum::extract::FromRequestParts;
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use store::{OrgScope, Principal, RegistryScope, Role, StoreError};
+use axum::response::{IntoResponse, Response};
+use store::{OrgScope, Organisation, Principal, RegistryScope, Role, StoreError};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -85,5 +90,51 @@ impl FromRequestParts<AppState> for OperatorCaller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Caller(principal) = Caller::from_request_parts(parts, state).await?;
         principal.registry_scope().map(OperatorCaller).ok_or(ApiError::NotFound)
+    }
+}
+
+/// Why a public route opens an organisation's dataset: the text its audit rows carry as the actor.
+pub trait PublicReason {
+    const REASON: &'static str;
+}
+
+/// Declares a [`PublicReason`]: `public_reason!(Name = "reason");`.
+macro_rules! public_reason {
+    ($(#[$meta:meta])* $name:ident = $reason:literal) => {
+        $(#[$meta])*
+        pub(crate) struct $name;
+        impl $crate::extract::PublicReason for $name {
+            const REASON: &'static str = $reason;
+        }
+    };
+}
+pub(crate) use public_reason;
+
+/// The path parameter naming the organisation: `ods` on the protocol routes, `ods_code` on the routes in
+/// the OpenAPI document (as everywhere else in the API).
+const ODS_PARAMS: [&str; 2] = ["ods", "ods_code"];
+
+/// The organisation whose ODS code is in the path, and a system scope in it stating `R`'s reason: the
+/// one door by which an unauthenticated route reaches an organisation's dataset. An unknown or malformed
+/// code is refused as `E` answers [`ApiError::NotFound`] (a problem, or an OAuth error on OAuth
+/// endpoints), so a route keeps its error shape.
+pub struct PublicOrg<R, E = ApiError> {
+    pub org: Organisation,
+    pub scope: OrgScope,
+    _reason: PhantomData<fn() -> (R, E)>,
+}
+
+impl<R: PublicReason, E: From<ApiError> + IntoResponse> FromRequestParts<AppState> for PublicOrg<R, E> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let params = RawPathParams::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let Some(ods) = params.iter().find(|(name, _)| ODS_PARAMS.contains(name)).map(|(_, value)| value) else {
+            let wiring = ApiError::Internal(format!("{} route has no ODS code parameter", R::REASON));
+            return Err(E::from(wiring).into_response());
+        };
+        let org = crate::oid4vci::organisation(state, ods).await.map_err(|e| E::from(e).into_response())?;
+        let scope = OrgScope::system(org.id.clone(), R::REASON);
+        Ok(PublicOrg { org, scope, _reason: PhantomData })
     }
 }

@@ -37,6 +37,7 @@ use store::{CredentialStatus, NewOffer, OrgScope, Organisation, Redemption, Stor
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::{PublicOrg, public_reason};
 use crate::issuer::{self, issuer_id};
 
 /// How long a pre-authorised code lives (§13.6.1: short-lived).
@@ -50,6 +51,13 @@ const ACCESS_TOKEN_TTL_SECS: i64 = 300;
 const NONCE_TTL_SECS: i64 = 300;
 /// Proofs one credential request may carry (`batch_credential_issuance.batch_size`).
 const BATCH_SIZE: u32 = 4;
+
+public_reason!(IssuerMetadataDoc = "oid4vci issuer metadata");
+public_reason!(AsMetadataDoc = "oid4vci authorization server metadata");
+public_reason!(OfferFetch = "oid4vci");
+public_reason!(TokenEndpoint = "oid4vci token endpoint");
+public_reason!(NonceEndpoint = "oid4vci nonce endpoint");
+public_reason!(CredentialEndpoint = "oid4vci credential endpoint");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -118,7 +126,7 @@ pub fn no_store<T: Serialize>(value: &T) -> Response {
     response
 }
 
-/// Organisations by ODS code, as the public OpenID4VC endpoints look them up on every request.
+/// Organisations by ODS code, as the public protocol routes look them up on every request ([`PublicOrg`]).
 /// An organisation's id and code never change, so entries are only aged out (monotonic clock) to
 /// pick up renames; an unknown code is never cached.
 #[derive(Default)]
@@ -152,8 +160,10 @@ pub fn configurations(_base: &str) -> BTreeMap<String, CredentialConfiguration> 
         .collect()
 }
 
-async fn issuer_metadata(State(state): State<AppState>, Path(ods): Path<String>) -> Result<Response, ApiError> {
-    let org = organisation(&state, &ods).await?;
+async fn issuer_metadata(
+    State(state): State<AppState>,
+    PublicOrg { org, .. }: PublicOrg<IssuerMetadataDoc>,
+) -> Result<Response, ApiError> {
     let id = issuer_id(state.public_url(), org.ods_code.as_str());
     let mut meta = CredentialIssuerMetadata::new(&id, configurations(state.public_url()), BATCH_SIZE);
     meta.display = vec![credentials::oid4vc::vci::Display {
@@ -164,8 +174,10 @@ async fn issuer_metadata(State(state): State<AppState>, Path(ods): Path<String>)
     Ok(axum::Json(meta).into_response())
 }
 
-async fn as_metadata(State(state): State<AppState>, Path(ods): Path<String>) -> Result<Response, ApiError> {
-    let org = organisation(&state, &ods).await?;
+async fn as_metadata(
+    State(state): State<AppState>,
+    PublicOrg { org, .. }: PublicOrg<AsMetadataDoc>,
+) -> Result<Response, ApiError> {
     let id = issuer_id(state.public_url(), org.ods_code.as_str());
     Ok(axum::Json(AuthorizationServerMetadata::pre_authorized_only(&id)).into_response())
 }
@@ -260,10 +272,9 @@ pub fn qr_svg(text: &str) -> Result<String, ApiError> {
 /// The credential offer behind an offer URI (§4.1.3). Unknown handle: 404.
 async fn offer(
     State(state): State<AppState>,
-    Path((ods, handle)): Path<(String, String)>,
+    PublicOrg { org, scope, .. }: PublicOrg<OfferFetch>,
+    Path((_, handle)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let org = organisation(&state, &ods).await?;
-    let scope = OrgScope::system(org.id.clone(), "oid4vci");
     let stored = state.store.dataset(&scope).offer_by_handle(&handle).await?;
     let now = (state.clock)().timestamp();
     if stored.used || now >= stored.expires_at {
@@ -285,11 +296,13 @@ fn form_body(body: &[u8]) -> Result<&str, OAuthReply> {
 }
 
 /// Token endpoint (§6): the pre-authorised code and its PIN for an access token.
-async fn token(State(state): State<AppState>, Path(ods): Path<String>, body: Bytes) -> Result<Response, OAuthReply> {
-    let org = organisation(&state, &ods).await?;
+async fn token(
+    State(state): State<AppState>,
+    PublicOrg { scope, .. }: PublicOrg<TokenEndpoint, OAuthReply>,
+    body: Bytes,
+) -> Result<Response, OAuthReply> {
     let req = PreAuthorizedTokenRequest::from_form(form_body(&body)?).map_err(OAuthReply::of)?;
     let now = (state.clock)().timestamp();
-    let scope = OrgScope::system(org.id.clone(), "oid4vci token endpoint");
     let access_token = random_secret(32);
     // Compare digests: the store holds nothing else.
     let hashed = PreAuthorizedTokenRequest {
@@ -345,8 +358,10 @@ async fn minter(state: &AppState, org: &Organisation) -> Result<NonceMinter, OAu
 }
 
 /// Nonce endpoint (§7): a fresh `c_nonce`.
-async fn nonce(State(state): State<AppState>, Path(ods): Path<String>) -> Result<Response, OAuthReply> {
-    let org = organisation(&state, &ods).await?;
+async fn nonce(
+    State(state): State<AppState>,
+    PublicOrg { org, .. }: PublicOrg<NonceEndpoint, OAuthReply>,
+) -> Result<Response, OAuthReply> {
     let now = (state.clock)().timestamp();
     let c_nonce = minter(&state, &org).await?.mint(now, NONCE_TTL_SECS);
     Ok(no_store(&NonceResponse { c_nonce }))
@@ -360,14 +375,12 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// Credential endpoint (§8): one credential of the requested type per valid key proof.
 async fn credential(
     State(state): State<AppState>,
-    Path(ods): Path<String>,
+    PublicOrg { org, scope: system, .. }: PublicOrg<CredentialEndpoint, OAuthReply>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthReply> {
-    let org = organisation(&state, &ods).await?;
     let now = (state.clock)().timestamp();
     let token = bearer(&headers).ok_or_else(|| OAuthReply::new(ErrorCode::InvalidToken, "no access token"))?;
-    let system = OrgScope::system(org.id.clone(), "oid4vci credential endpoint");
     let offer = match state.store.dataset(&system).offer_by_access_token(token, now).await {
         Ok(offer) => offer,
         Err(StoreError::NotFound) => {
@@ -402,6 +415,7 @@ async fn credential(
             OAuthReply::of(e.to_oauth())
         })?
     };
+    // Issuance is audited as this offer's: the worker's access log names which offer issued what.
     let scope = OrgScope::system(org.id.clone(), format!("oid4vci offer {}", offer.id));
     let dataset = state.store.dataset(&scope);
     match dataset.claim_offer_type(&offer.id, &config_id).await {

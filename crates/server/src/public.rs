@@ -9,7 +9,6 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::IntoResponse;
 use credentials::jws::Jwk;
 use credentials::vc::{ClaimDisplay, ClaimMetadata, TypeDisplay, TypeMetadata};
-use domain::org::OdsCode;
 use domain::passport::PassportType;
 use serde::Serialize;
 use serde_json::json;
@@ -18,7 +17,11 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{PublicOrg, public_reason};
 use crate::issuer;
+
+public_reason!(JwtVcIssuerMetadata = "jwt vc issuer metadata");
+public_reason!(StatusListFetch = "status list");
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -51,10 +54,8 @@ pub struct IssuerMetadata {
     responses((status = 200, body = IssuerMetadata), (status = 404, body = Problem)))]
 async fn issuer_metadata(
     State(state): State<AppState>,
-    Path(ods_code): Path<String>,
+    PublicOrg { org, .. }: PublicOrg<JwtVcIssuerMetadata>,
 ) -> ApiResult<Json<IssuerMetadata>> {
-    let code = OdsCode::parse(&ods_code).map_err(|_| ApiError::NotFound)?;
-    let org = state.store.registry().find_by_ods(&code).await?;
     // An organisation that never issued gets its key now, so its metadata is never empty.
     issuer::signer_for(&state, &org.id).await?;
     let keys = state
@@ -65,7 +66,8 @@ async fn issuer_metadata(
         .into_iter()
         .map(|k| serde_json::from_str(&k.public_jwk).map_err(|e| ApiError::Internal(e.to_string())))
         .collect::<Result<Vec<Jwk>, _>>()?;
-    Ok(Json(IssuerMetadata { issuer: issuer::issuer_id(state.public_url(), code.as_str()), jwks: Jwks { keys } }))
+    let issuer = issuer::issuer_id(state.public_url(), org.ods_code.as_str());
+    Ok(Json(IssuerMetadata { issuer, jwks: Jwks { keys } }))
 }
 
 /// A status list token (`application/statuslist+jwt`, draft-ietf-oauth-status-list-21 §5), signed by
@@ -76,10 +78,11 @@ async fn issuer_metadata(
         (status = 404, body = Problem)))]
 async fn status_list(
     State(state): State<AppState>,
-    Path((ods_code, list_id)): Path<(String, String)>,
+    PublicOrg { org, .. }: PublicOrg<StatusListFetch>,
+    Path((_ods_code, list_id)): Path<(String, String)>,
 ) -> ApiResult<impl IntoResponse> {
     let list_id: i64 = list_id.parse().map_err(|_| ApiError::NotFound)?;
-    let token = issuer::status_list_token(&state, &ods_code, list_id).await?;
+    let token = issuer::status_list_token(&state, &org, list_id).await?;
     let cache = format!("public, max-age={}", issuer::STATUS_LIST_TTL_SECS);
     Ok(([(CONTENT_TYPE, "application/statuslist+jwt".to_owned()), (CACHE_CONTROL, cache)], token))
 }

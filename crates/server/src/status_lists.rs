@@ -16,7 +16,7 @@ use credentials::status::{
     StatusList, StatusListTokenSpec, StatusRef, StatusSource, issue_status_list_token, read_signed,
 };
 use domain::org::OdsCode;
-use store::StatusListRows;
+use store::{Organisation, StatusListRows};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -52,9 +52,8 @@ pub fn build(rows: &StatusListRows) -> Result<StatusList, ApiError> {
 }
 
 /// The signed status list token of an organisation's list; `NotFound` if there is no such list.
-pub async fn token(state: &AppState, ods: &str, list_id: i64) -> Result<String, ApiError> {
-    let code = OdsCode::parse(ods).map_err(|_| ApiError::NotFound)?;
-    let org = state.store.registry().find_by_ods(&code).await?;
+pub async fn token(state: &AppState, org: &Organisation, list_id: i64) -> Result<String, ApiError> {
+    let code = &org.ods_code;
     let rows = state.store.issuing().status_list(&org.id, list_id).await?.ok_or(ApiError::NotFound)?;
     let list = build(&rows)?;
     let key = signer_for(state, &org.id).await?;

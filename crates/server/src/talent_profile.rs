@@ -28,7 +28,6 @@ use credentials::jws::{CompactJws, Jwk, VerifyingKey, sign_compact};
 use domain::assignment::AssignmentStatus;
 use domain::compliance::PersonRecord;
 use domain::cstf::CompetenceRef;
-use domain::org::OdsCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use store::{OrgScope, StoreError};
@@ -38,8 +37,11 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::api::me::WorkerCaller;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{PublicReason, public_reason};
 use crate::issuer;
 use crate::query::ValidQuery;
+
+public_reason!(ProfileVerification = "talent profile verification");
 
 /// JWS `typ` of a signed talent profile.
 pub const PROFILE_TYP: &str = "talent-profile+jwt";
@@ -294,13 +296,12 @@ pub async fn verify(state: &AppState, token: &str) -> ApiResult<Verification> {
     let Some(profile) = inflated.then(|| serde_json::from_slice::<TalentProfile>(&json).ok()).flatten() else {
         return Ok(Verification::altered("The profile's content is not what an organisation signs."));
     };
-    let organisation = match OdsCode::parse(&profile.ods_code) {
-        Ok(ods) => match state.store.registry().find_by_ods(&ods).await {
-            Ok(org) => org,
-            Err(StoreError::NotFound) => return Ok(Verification::altered("No registered organisation signed it.")),
-            Err(other) => return Err(other.into()),
-        },
-        Err(_) => return Ok(Verification::altered("No registered organisation signed it.")),
+    // The ODS code is in the signed content, not the path, so this route cannot take `PublicOrg`; it
+    // resolves the code the same way and opens the dataset with its stated reason.
+    let organisation = match crate::oid4vci::organisation(state, &profile.ods_code).await {
+        Ok(org) => org,
+        Err(ApiError::NotFound) => return Ok(Verification::altered("No registered organisation signed it.")),
+        Err(other) => return Err(other),
     };
     let kid = jws.header_str("kid").unwrap_or_default();
     let keys = state.store.issuing().public_keys(&organisation.id).await?;
@@ -344,7 +345,7 @@ fn fmt_time(t: Option<DateTime<Utc>>) -> String {
 
 /// Whether the organisation's records today give the same content (the person may also be gone).
 async fn still_current(state: &AppState, org_id: &str, profile: &TalentProfile) -> ApiResult<bool> {
-    let scope = OrgScope::system(org_id.to_owned(), "talent profile verification");
+    let scope = OrgScope::system(org_id.to_owned(), ProfileVerification::REASON);
     let dataset = state.store.dataset(&scope);
     let record = match dataset.person_record(&profile.sub).await {
         Ok(record) => record,

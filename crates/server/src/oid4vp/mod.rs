@@ -75,13 +75,17 @@ impl VerifierState {
         &self.statuses
     }
 }
+use crate::extract::{PublicOrg, public_reason};
 use crate::issuer;
-use crate::oid4vci::{OAuthReply, no_store, organisation, qr_svg};
+use crate::oid4vci::{OAuthReply, no_store, qr_svg};
 
 /// How long a presentation request may be answered.
 pub const REQUEST_TTL_SECS: i64 = 10 * 60;
 /// Largest `direct_post` body accepted.
 pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
+
+public_reason!(RequestObject = "oid4vp request");
+public_reason!(ResponseEndpoint = "oid4vp response endpoint");
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/verifiers/{ods}/requests/{state}", get(request_object)).route(
@@ -208,11 +212,11 @@ pub async fn create_request(state: &AppState, scope: &OrgScope, role_code: &str)
 /// The signed Request Object (`application/oauth-authz-req+jwt`). Unknown or answered: 404.
 async fn request_object(
     State(state): State<AppState>,
-    Path((ods, st)): Path<(String, String)>,
+    PublicOrg { org, scope, .. }: PublicOrg<RequestObject>,
+    Path((_, st)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let org = organisation(&state, &ods).await?;
     let now = (state.clock)().timestamp();
-    let pending = open_request(&state, &org.id, &st, now).await?.ok_or(ApiError::NotFound)?;
+    let pending = open_request(&state, &scope, &st, now).await?.ok_or(ApiError::NotFound)?;
     let key = issuer::signer_for(&state, &org.id).await?;
     // After a key rotation the stored client id no longer names our key: the request is dead.
     let jwt = pending.stored.request.to_did_jwk_request_object(&key).map_err(|_| ApiError::NotFound)?;
@@ -223,15 +227,15 @@ async fn request_object(
 /// `None` when unknown, answered or expired.
 async fn open_request(
     state: &AppState,
-    org_id: &str,
+    scope: &OrgScope,
     st: &str,
     now: i64,
 ) -> Result<Option<Arc<PendingRequest>>, ApiError> {
+    let org_id = scope.org_id();
     let pending = match state.verifier.requests.get(org_id, st) {
         Some(hit) => hit,
         None => {
-            let scope = OrgScope::system(org_id.to_owned(), "oid4vp request");
-            let record = match state.store.dataset(&scope).presentation_request_by_state(st).await {
+            let record = match state.store.dataset(scope).presentation_request_by_state(st).await {
                 Ok(r) => r,
                 Err(StoreError::NotFound) => return Ok(None),
                 Err(e) => return Err(e.into()),
@@ -418,11 +422,10 @@ const AFTER_KEY_BINDING: [&str; 6] =
     ["expired", "revoked", "suspended", "status_unknown", "vct_not_requested", "claims_missing"];
 
 /// Counts a refused answer on the request, which stays open.
-async fn failed_attempt(state: &AppState, org_id: &str, request_id: &str, reason: &str) {
-    let scope = OrgScope::system(org_id, "oid4vp response endpoint");
+async fn failed_attempt(state: &AppState, scope: &OrgScope, request_id: &str, reason: &str) {
     let now = (state.clock)().timestamp();
     tracing::info!(reason, "OpenID4VP answer refused; the request stays open");
-    if let Err(e) = state.store.dataset(&scope).record_failed_presentation_attempt(request_id, reason, now).await {
+    if let Err(e) = state.store.dataset(scope).record_failed_presentation_attempt(request_id, reason, now).await {
         tracing::warn!(error = %e, "could not count a failed OpenID4VP attempt");
     }
 }
@@ -430,7 +433,7 @@ async fn failed_attempt(state: &AppState, org_id: &str, request_id: &str, reason
 /// The `direct_post` response endpoint (§8.2).
 async fn response(
     State(state): State<AppState>,
-    Path(ods): Path<String>,
+    PublicOrg { scope, .. }: PublicOrg<ResponseEndpoint, OAuthReply>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, OAuthReply> {
     let body = body.map_err(|e| {
@@ -441,19 +444,18 @@ async fn response(
             reply
         }
     })?;
-    let org = organisation(&state, &ods).await?;
     let text = std::str::from_utf8(&body).map_err(|_| OAuthReply::new(ErrorCode::InvalidRequest, "not UTF-8"))?;
     let posted = AuthorizationResponse::from_form(text).map_err(OAuthReply::of)?;
     let st = posted.state().ok_or_else(|| OAuthReply::new(ErrorCode::InvalidRequest, "state is missing"))?.to_owned();
     let unknown = || OAuthReply::new(ErrorCode::InvalidRequest, "unknown, expired or answered state");
     let now = (state.clock)().timestamp();
-    let record = open_request(&state, &org.id, &st, now).await?.ok_or_else(unknown)?;
+    let record = open_request(&state, &scope, &st, now).await?.ok_or_else(unknown)?;
     let stored = &record.stored;
     let (result, token_text) = match posted {
         AuthorizationResponse::Error { error, .. } => {
             // Anyone who read the state could post a decline: noted, and the request stays open.
             let reason = format!("declined: {}", error.error);
-            failed_attempt(&state, &org.id, &record.id, &reason).await;
+            failed_attempt(&state, &scope, &record.id, &reason).await;
             return Ok(no_store(&DirectPostResponse::default()));
         }
         AuthorizationResponse::VpToken { vp_token, .. } => {
@@ -468,7 +470,7 @@ async fn response(
                 Err(e) => {
                     let error = e.to_oauth();
                     let reason = error.error_description.clone().unwrap_or_else(|| error.error.clone());
-                    failed_attempt(&state, &org.id, &record.id, &reason).await;
+                    failed_attempt(&state, &scope, &record.id, &reason).await;
                     return Err(OAuthReply::of(error));
                 }
             };
@@ -481,7 +483,7 @@ async fn response(
             {
                 tracing::info!(code, "vp_token not bound to this request");
                 let reply = OAuthReply::new(ErrorCode::InvalidRequest, "the vp_token was not made for this request");
-                failed_attempt(&state, &org.id, &record.id, code).await;
+                failed_attempt(&state, &scope, &record.id, code).await;
                 return Err(reply);
             }
             let rejections = validated.queries.iter().flat_map(|q| &q.rejected).map(|r| r.code());
@@ -490,7 +492,7 @@ async fn response(
             if let Some(code) = forged.or((accepted == 0 && rejections.count() == 0).then_some("vp_token_empty")) {
                 let reply =
                     OAuthReply::new(ErrorCode::InvalidRequest, format!("the presentation did not verify: {code}"));
-                failed_attempt(&state, &org.id, &record.id, code).await;
+                failed_attempt(&state, &scope, &record.id, code).await;
                 return Err(reply);
             }
             let today = (state.clock)().date_naive();
@@ -505,7 +507,7 @@ async fn response(
     };
     crate::metrics::presentation_verified("oid4vp", outcome);
     let answer = PresentationAnswer {
-        scope: OrgScope::system(org.id.clone(), "oid4vp response endpoint"),
+        scope,
         request_id: record.id.clone(),
         vp_hash: store::secret_hash(&token_text),
         result_doc: serde_json::to_string(&result).map_err(OAuthReply::internal_error)?,

@@ -12,6 +12,7 @@ mod me;
 mod oid4vc;
 mod oid4vp_spoil;
 mod property;
+mod public_orgs;
 mod ready;
 mod review;
 mod roles;

@@ -26,7 +26,7 @@ async fn accept(app: &TestApp, ods: &str, token: &str) -> (u16, Value) {
 }
 
 /// Invites and accepts; returns the worker's bearer token.
-async fn enrol(app: &TestApp, org: &OrgFixture, pid: &str, email: &str) -> String {
+pub(crate) async fn enrol(app: &TestApp, org: &OrgFixture, pid: &str, email: &str) -> String {
     let invitation = invite(app, org, pid, email).await;
     let (status, body) = accept(app, &org.ods, invitation["token"].as_str().unwrap()).await;
     assert_eq!(status, 201, "{body}");
