@@ -8,8 +8,7 @@
 //! `kill -9`) and run again, the import skips exactly the lines already committed: no duplicates,
 //! nothing lost. The same file imported twice is a no-op; a changed file is a new import.
 //!
-//! Exit status: 0 when every row loaded (or was already loaded), 3 when some rows were rejected,
-//! 1 on an error that stopped the import.
+//! Exit statuses: see [`EXIT_STATUSES`], which `--help` shows.
 
 use std::collections::HashMap;
 use std::io::{BufReader, Read};
@@ -26,6 +25,12 @@ use store::{Checkpoint, ImportBatch, ImportRecord, OrgScope, PersonRef, Registry
 use synth::extract::{ExtractKind, ExtractValue, RowError, read_rows};
 
 use crate::generate::Progress;
+
+/// Shown by `passport import --help`, so scripts can rely on them without reading the source.
+pub const EXIT_STATUSES: &str = "Exit status: 0 every row loaded (or was loaded by an earlier run); \
+3 some rows were rejected (each named as file:line: column: reason), the rest loaded; \
+4 a file could not be read at all (named), the other files loaded; \
+1 the import could not run (database, organisation, directory).";
 
 /// Arguments of `passport import`.
 #[derive(Args, Debug, Clone)]
@@ -68,6 +73,9 @@ pub struct FileReport {
     pub already_present: u64,
     /// Bad rows (see `errors`).
     pub rejected: u64,
+    /// The file could not be read at all (see `errors`, line 1): nothing of it loaded.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unreadable: bool,
 }
 
 /// The whole run.
@@ -86,6 +94,9 @@ pub async fn run(args: ImportArgs) -> Result<()> {
     if let Some(path) = &args.report {
         std::fs::write(path, serde_json::to_vec_pretty(&report)?)
             .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if report.files.iter().any(|f| f.unreadable) {
+        std::process::exit(4);
     }
     if report.files.iter().any(|f| f.rejected > 0) {
         std::process::exit(3);
@@ -243,11 +254,13 @@ impl Loader<'_> {
         let mut report = FileReport { file: name.to_owned(), ..Default::default() };
         let dataset = self.store.dataset(self.scope);
         let committed = dataset.import_checkpoint(source).await?.unwrap_or(0).max(0) as u64;
-        let input = BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
+        let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let input = BufReader::with_capacity(1 << 20, file);
         let rows = match read_rows(kind, name, input, today) {
             Ok(rows) => rows,
             Err(e) => {
                 errors.push(RowError { file: e.file, line: 1, field: "(header)".into(), reason: e.reason });
+                report.unreadable = true;
                 return Ok(report);
             }
         };

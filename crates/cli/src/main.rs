@@ -55,6 +55,7 @@ enum Command {
     /// Generate a synthetic national workforce into a database or as CSV extracts.
     Generate(generate::GenerateArgs),
     /// Import CSV extracts (docs/import-format.md) into one organisation's dataset.
+    #[command(after_help = import::EXIT_STATUSES)]
     Import(import::ImportArgs),
     /// Measure load time, memory, lookups and compliance at a given size (issue 4 targets).
     Bench(bench::BenchArgs),

@@ -60,14 +60,19 @@ pub(crate) async fn open(url: &str, options: &StoreOptions) -> Result<(AnyPool, 
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Backend::Postgres
     } else {
-        let scheme = url.split(':').next().unwrap_or(url);
-        return Err(StoreError::Config(format!(
-            "unsupported database URL scheme `{scheme}:` (use sqlite://path or postgres://…)"
-        )));
+        let problem = match url.split_once(':') {
+            Some((scheme, _)) if !scheme.is_empty() && !scheme.contains(['/', ' ', '@']) => {
+                format!("unsupported scheme `{scheme}:`")
+            }
+            _ => "no scheme".to_owned(),
+        };
+        return Err(malformed(url, &problem));
     };
     let pool = match backend {
         Backend::Sqlite => open_sqlite(url, options).await?,
         Backend::Postgres => {
+            // sqlx would only say "error with configuration"; a parse failure is named as the URL's fault.
+            sqlx::postgres::PgConnectOptions::from_str(url).map_err(|e| malformed(url, &e.to_string()))?;
             let pool = AnyPoolOptions::new()
                 .max_connections(options.max_connections.unwrap_or(8))
                 .acquire_timeout(Duration::from_secs(10))
@@ -78,6 +83,17 @@ pub(crate) async fn open(url: &str, options: &StoreOptions) -> Result<(AnyPool, 
         }
     };
     Ok((pool, backend))
+}
+
+/// A database URL that cannot be used as given; any password in it is left out of the message.
+fn malformed(url: &str, problem: &str) -> StoreError {
+    let shown = match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, _)), Some(at)) => format!("{scheme}://…{}", &url[at..]),
+        _ => url.to_owned(),
+    };
+    StoreError::Config(format!(
+        "malformed database URL `{shown}`: {problem} (expected sqlite://FILE or postgres://USER@HOST/DATABASE)"
+    ))
 }
 
 async fn open_sqlite(url: &str, options: &StoreOptions) -> Result<AnyPool> {

@@ -90,6 +90,20 @@ pub fn read_rows<R: Read>(
                 continue; // blank lines are not rows
             }
             let line = record.position().map_or(0, csv::Position::line);
+            // No column holds a line break, so one means a quote left open: it swallowed the lines up to
+            // the next quote, which would otherwise surface as odd values (or vanish) lines later.
+            if record.iter().any(|cell| cell.contains(['\n', '\r'])) {
+                let end = reader.position().line().saturating_sub(1).max(line);
+                return Some(Err(vec![RowError {
+                    file: file.clone(),
+                    line,
+                    field: "(row)".into(),
+                    reason: format!(
+                        "a quoted value is not closed on its line (lines {line} to {end} were read as one row); \
+                         close the quote, or write a quote inside a value as \"\""
+                    ),
+                }]));
+            }
             let row = rows::RowView { record: &record, positions: &positions };
             return Some(match rows::parse_row(kind, row, today) {
                 Ok((ni, value)) => Ok(Parsed { line, ni, value }),
