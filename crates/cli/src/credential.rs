@@ -125,7 +125,8 @@ pub struct VerifyArgs {
 pub struct RevokeArgs {
     #[command(flatten)]
     pub target: Target,
-    /// The credential id.
+    /// The credential id, or the status list entry it carries (`URI#IDX`, as `passport wallet list`
+    /// shows it).
     #[arg(long)]
     pub id: String,
     /// Suspend instead of revoking.
@@ -302,11 +303,24 @@ async fn revoke(args: RevokeArgs) -> anyhow::Result<()> {
     };
     let answer = if args.target.server.is_some() {
         let body = json!({"reason": args.reason});
-        post(&args.target, &format!("/api/v1/credentials/{}/{action}", args.id), &body).await?
+        // A wallet's `URI#IDX` id holds `/`, `:` and `#`: one path segment only when encoded.
+        let id: String = args
+            .id
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        post(&args.target, &format!("/api/v1/credentials/{id}/{action}"), &body).await?
     } else {
         let state = local_state(&args.target).await?;
         let scope = local_scope(&state, &args.target, &format!("credential {action} (cli)")).await?;
-        let entry = state.store.dataset(&scope).set_credential_status(&args.id, to, args.reason.as_deref()).await?;
+        let id = server::api::credentials::resolve_credential_id(&state, &scope, &args.id).await?;
+        let entry = state.store.dataset(&scope).set_credential_status(&id, to, args.reason.as_deref()).await?;
         serde_json::to_value(&entry)?
     };
     println!("{}", serde_json::to_string_pretty(&answer)?);

@@ -6,6 +6,7 @@ mod audit;
 mod backup;
 mod bench;
 mod bench_vp;
+mod compliance;
 mod config;
 mod credential;
 mod demo;
@@ -18,6 +19,7 @@ mod serve;
 mod transfer;
 mod user;
 mod wallet;
+mod wallet_present;
 
 use clap::{Parser, Subcommand};
 
@@ -63,6 +65,8 @@ enum Command {
     BenchVp(bench_vp::BenchVpArgs),
     /// The holder's wallet: create, receive (OpenID4VCI), list, show, present (OpenID4VP).
     Wallet(wallet::WalletArgs),
+    /// An organisation's compliance: counts, and each non-compliant person by name with their gaps.
+    Compliance(compliance::ComplianceArgs),
     /// Passport credentials: holder-key, issue, present, verify, revoke.
     #[command(subcommand)]
     Credential(credential::CredentialCommand),
@@ -102,6 +106,7 @@ fn main() -> anyhow::Result<()> {
             Command::Bench(args) => bench::run(args).await,
             Command::BenchVp(args) => bench_vp::run(args).await,
             Command::Wallet(args) => wallet::run(args).await,
+            Command::Compliance(args) => compliance::run(args).await,
             Command::Credential(command) => credential::run(command).await,
             Command::Verify(args) => credential::run(credential::CredentialCommand::Verify(args)).await,
             Command::User(command) => user::run(command).await,

@@ -1,19 +1,27 @@
 //! `passport wallet`: the holder's side from a terminal. `create` makes a wallet file with a new
 //! P-256 key; `receive` redeems a credential offer link with its PIN; `list` and `show` display
 //! what is held with its current status; `present` answers a verifier's request link, printing
-//! exactly what will be disclosed and asking before anything is sent (`--yes` for scripts).
+//! exactly what will be disclosed and asking before anything is sent (`--yes` for scripts); a
+//! decline reaches the verifier only with `--decline` (`crate::wallet_present` does the printing).
 //! The passphrase comes from `PASSPORT_WALLET_PASSPHRASE` or a prompt; it is never a flag, so
-//! it stays out of shell history and process lists.
+//! it stays out of shell history and process lists ([`PASSPHRASE_HELP`] says so in `--help`).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use ::wallet::status::{CredentialState, StatusChecker};
-use ::wallet::{KdfParams, Wallet, WalletError, issuance, presentation};
+use ::wallet::{KdfParams, Wallet, WalletError, issuance};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
+/// Every wallet command's `--help` ends with this: the passphrase has no flag, so it would not be
+/// discoverable from the flag list.
+pub const PASSPHRASE_HELP: &str = "The wallet passphrase is read from the environment variable \
+PASSPORT_WALLET_PASSPHRASE, or asked for on the terminal when it is unset. It is never a flag, so it stays \
+out of shell history and process lists.";
+
 #[derive(Args)]
+#[command(after_help = PASSPHRASE_HELP)]
 pub struct WalletArgs {
     /// The wallet file.
     #[arg(long, env = "PASSPORT_WALLET_FILE", default_value = "passport-wallet.json", global = true)]
@@ -22,11 +30,14 @@ pub struct WalletArgs {
     command: WalletCommand,
 }
 
+// Each subcommand repeats the note: clap does not pass `after_help` down to subcommands.
 #[derive(Subcommand)]
 enum WalletCommand {
     /// Create a wallet file with a new P-256 holder key.
+    #[command(after_help = PASSPHRASE_HELP)]
     Create,
     /// Receive credentials from an offer link (openid-credential-offer://… or its https URL).
+    #[command(after_help = PASSPHRASE_HELP)]
     Receive {
         offer: String,
         /// The PIN (transaction code) the issuer sent separately; prompted for when needed.
@@ -34,19 +45,26 @@ enum WalletCommand {
         pin: Option<String>,
     },
     /// List held credentials with their current status.
+    #[command(after_help = PASSPHRASE_HELP)]
     List {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Show one credential's claims (by id or a unique prefix of it).
+    #[command(after_help = PASSPHRASE_HELP)]
     Show { id: String },
     /// Answer a verifier's request link (openid4vp://… with client_id and request_uri).
+    #[command(after_help = PASSPHRASE_HELP)]
     Present {
         request: String,
         /// Send without asking (for scripts); what is disclosed is still printed.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "decline")]
         yes: bool,
+        /// Tell the verifier you decline (nothing is disclosed). Without it, saying no at the
+        /// prompt sends nothing at all.
+        #[arg(long)]
+        decline: bool,
     },
 }
 
@@ -90,6 +108,12 @@ fn open(args: &WalletArgs) -> anyhow::Result<Wallet> {
         WalletError::WrongPassphrase => anyhow::anyhow!("wrong passphrase for {}", args.file.display()),
         other => anyhow::Error::new(other).context(format!("opening {}", args.file.display())),
     })
+}
+
+/// How the issuer names the credential (its status list entry, `URI#IDX`): what to give HR to
+/// revoke or suspend it, and what a verifier's result shows. The wallet's own id is local.
+fn issuer_id(c: &::wallet::StoredCredential) -> Option<String> {
+    c.status.as_ref().map(|r| format!("{}#{}", r.uri, r.idx))
 }
 
 fn date(ts: i64) -> String {
@@ -144,7 +168,8 @@ pub async fn run(args: WalletArgs) -> anyhow::Result<()> {
                 let out: Vec<_> = rows
                     .iter()
                     .map(|(c, s)| {
-                        serde_json::json!({"id": c.id, "vct": c.vct, "issuer": c.issuer, "exp": c.exp, "status": s})
+                        serde_json::json!({"id": c.id, "issuer_id": issuer_id(c), "vct": c.vct, "issuer": c.issuer,
+                                           "exp": c.exp, "status": s})
                     })
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&out)?);
@@ -154,6 +179,9 @@ pub async fn run(args: WalletArgs) -> anyhow::Result<()> {
                 for (c, s) in rows {
                     let exp = c.exp.map(date).unwrap_or_else(|| "-".into());
                     println!("{:<12}  {:<10}  expires {exp}  {}  ({})", c.id, s.to_string(), c.vct, c.issuer);
+                    if let Some(id) = issuer_id(c) {
+                        println!("              issuer's id {id}");
+                    }
                 }
             }
         }
@@ -172,59 +200,47 @@ pub async fn run(args: WalletArgs) -> anyhow::Result<()> {
                 println!("expires:  {}", date(exp));
             }
             println!("status:   {state}");
-            if let Some(r) = &c.status {
-                println!("          list {} index {}", r.uri, r.idx);
+            if let Some(id) = issuer_id(c) {
+                println!("issuer's id: {id}");
             }
             println!("claims:\n{}", serde_json::to_string_pretty(&serde_json::Value::Object(c.personal_claims()))?);
             if state != CredentialState::Valid && state != CredentialState::NoStatus {
                 std::process::exit(2);
             }
         }
-        WalletCommand::Present { request, yes } => {
+        WalletCommand::Present { request, yes, decline } => {
             let w = open(&args)?;
-            let client = ::wallet::client();
-            let plan = presentation::prepare(&w, &client, request, now()).await.context("reading the request")?;
-            println!("verifier: {}", plan.client_id);
-            if let Some(k) = &plan.verifier_key {
-                println!("request signed by key {k}");
-            }
-            if !plan.can_submit() {
-                println!("this wallet cannot answer: nothing matches {}", plan.missing.join(", "));
-                presentation::decline(&client, &plan).await.context("telling the verifier")?;
-                bail!("request not answered");
-            }
-            for p in &plan.presentations {
-                println!("\n[{}] {} from {} (credential {})", p.query_id, p.vct, p.issuer, p.credential_id);
-                if p.disclosed.is_empty() {
-                    println!("  discloses no selectively disclosable claim");
-                }
-                for (path, value) in &p.disclosed {
-                    println!("  discloses {path} = {value}");
-                }
-                if !p.always_visible.is_empty() {
-                    println!("  always visible: {}", p.always_visible.join(", "));
-                }
-            }
-            println!("  (every presentation also shows its issuer, type, validity dates and status reference)");
-            // What the verifier asks the holder to sign with the presentation (transaction data).
-            for t in &plan.transactions {
-                println!("\nand, with it, you sign:\n  {}", t.summary);
-            }
-            let go = *yes || {
-                let answer = prompt(&format!("\nShare this with {}? [y/N]", plan.client_id), false)?;
-                matches!(answer.trim(), "y" | "Y" | "yes")
-            };
-            if !go {
-                presentation::decline(&client, &plan).await.context("telling the verifier")?;
-                println!("declined; the verifier was told");
-                return Ok(());
-            }
-            let resp = presentation::submit(&w, &client, &plan, now()).await?;
-            println!("sent");
-            if let Some(r) = resp.redirect_uri {
-                println!("continue at {r}");
-            }
+            present(&w, request, *yes, *decline).await?;
         }
     }
     Ok(())
+}
+
+async fn present(w: &Wallet, request: &str, yes: bool, decline: bool) -> anyhow::Result<()> {
+    use crate::wallet_present as p;
+    let client = ::wallet::client();
+    let plan = ::wallet::presentation::prepare(w, &client, request, now()).await.context("reading the request")?;
+    println!("verifier: {}", plan.client_id);
+    if let Some(k) = &plan.verifier_key {
+        println!("request signed by key {k}");
+    }
+    if decline {
+        return p::decline(&client, &plan).await;
+    }
+    if !plan.can_submit() {
+        println!("this wallet cannot answer: nothing matches {}", plan.missing.join(", "));
+        println!("nothing was sent (--decline tells the verifier you cannot answer)");
+        bail!("request not answered");
+    }
+    p::print_plan(&plan);
+    p::warn_unusable(w, &client, &plan, now()).await;
+    let go = yes || {
+        let answer = prompt(&format!("\nShare this with {}? [y/N]", plan.client_id), false)?;
+        matches!(answer.trim(), "y" | "Y" | "yes")
+    };
+    if !go {
+        println!("not shared, and nothing was sent (--decline tells the verifier you decline)");
+        return Ok(());
+    }
+    p::submit(w, &client, &plan, now()).await
 }

@@ -130,6 +130,7 @@ fn status_slug(status: StatusCode) -> &'static str {
     match status {
         StatusCode::NOT_FOUND => "not-found",
         StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::GONE => "gone",
         StatusCode::REQUEST_TIMEOUT => "request-timeout",
         StatusCode::PAYLOAD_TOO_LARGE => "too-large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",

@@ -1,6 +1,7 @@
 //! The few HTTP shapes the flows need, with one error mapping: a non-2xx answer whose body is
 //! an OAuth error becomes [`WalletError::OAuth`] (so `invalid_grant`, `invalid_nonce`, … reach
-//! the caller by name); anything else becomes [`WalletError::Http`]. Bodies are capped.
+//! the caller by name); anything else becomes [`WalletError::Http`], carrying a problem document's
+//! `detail` when there is one (why a link is dead, say). Bodies are capped.
 
 use reqwest::Client;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
@@ -39,9 +40,18 @@ async fn body(url: &str, resp: reqwest::Response) -> Result<(reqwest::StatusCode
     Ok((status, bytes.to_vec()))
 }
 
+/// The part of an RFC 9457 problem the holder needs: the server's own explanation.
+#[derive(serde::Deserialize)]
+struct Problem {
+    detail: String,
+}
+
 fn fail(url: &str, status: reqwest::StatusCode, bytes: &[u8]) -> WalletError {
-    match serde_json::from_slice::<OAuthError>(bytes) {
-        Ok(error) => WalletError::OAuth { url: url.to_owned(), error },
+    if let Ok(error) = serde_json::from_slice::<OAuthError>(bytes) {
+        return WalletError::OAuth { url: url.to_owned(), error };
+    }
+    match serde_json::from_slice::<Problem>(bytes) {
+        Ok(problem) => http_err(url, format!("HTTP {status}: {}", problem.detail)),
         Err(_) => http_err(url, format!("HTTP {status}")),
     }
 }

@@ -37,6 +37,11 @@ impl StatusCounts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NonCompliantPerson {
     pub id: String,
+    /// Filled in by whoever lists the person to a reader (the summary itself works on ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
     pub overall: ComplianceStatus,
     /// Requirement ids that are expired or missing, e.g. `check:criminal_record`.
     #[schema(value_type = Vec<String>)]
@@ -78,6 +83,8 @@ impl OrgSummary {
         } else {
             self.non_compliant.push(NonCompliantPerson {
                 id: id.into(),
+                given_name: None,
+                family_name: None,
                 overall: compliance.overall,
                 gaps: compliance.gaps().map(|g| g.requirement.clone()).collect(),
             });

@@ -109,6 +109,8 @@ async fn organisation_compliance(
     let mut listed: Vec<_> = std::mem::take(&mut summary.non_compliant).into_iter().filter(|p| p.id > after).collect();
     let next = (listed.len() > limit).then(|| listed[limit - 1].id.clone());
     listed.truncate(limit);
+    // HR acts on people, not ids: the page names each one (and the read is audited per person).
+    dataset.name_people(&mut listed).await?;
     summary.non_compliant = listed;
     Ok(Json(OrganisationComplianceView { summary, next }))
 }

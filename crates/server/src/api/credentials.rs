@@ -153,6 +153,21 @@ pub struct StatusChange {
     pub reason: Option<String>,
 }
 
+/// The ledger id a caller named: the id itself, or the status list entry the credential carries
+/// (`{status list uri}#{idx}`, which `passport wallet list` and a verifier's result show), provided
+/// the list is one of `org_id`'s own.
+pub async fn resolve_credential_id(state: &AppState, scope: &store::OrgScope, id: &str) -> ApiResult<String> {
+    let Some((uri, idx)) = id.rsplit_once('#') else { return Ok(id.to_owned()) };
+    let not_ours = || ApiError::invalid("credential_id", "names no status list entry of this organisation");
+    let (ods, list_id) = crate::status_lists::parse(state.public_url(), uri).ok_or_else(not_ours)?;
+    let idx: i64 = idx.parse().map_err(|_| ApiError::invalid("credential_id", "the index after # is not a number"))?;
+    let org = state.store.registry().get_organisation(scope.org_id()).await?;
+    if org.ods_code != ods {
+        return Err(not_ours());
+    }
+    Ok(state.store.dataset(scope).credential_id_at(list_id, idx).await?)
+}
+
 async fn change(
     state: AppState,
     caller: OrgCaller,
@@ -161,6 +176,7 @@ async fn change(
     change: StatusChange,
 ) -> ApiResult<Json<CredentialView>> {
     caller.require(&[Role::Hr])?;
+    let id = resolve_credential_id(&state, &caller.scope, &id).await?;
     if change.reason.as_deref().is_some_and(|r| r.chars().count() > 500) {
         return Err(ApiError::invalid("reason", "must be at most 500 characters"));
     }

@@ -209,39 +209,72 @@ pub async fn create_request(state: &AppState, scope: &OrgScope, role_code: &str)
     })
 }
 
-/// The signed Request Object (`application/oauth-authz-req+jwt`). Unknown or answered: 404.
+/// Why a link no longer leads to a request: the wallet shows the holder this problem's `detail`,
+/// so a used or stale QR code says what to do instead of a bare "not found".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Closed {
+    Unknown,
+    Answered,
+    Expired,
+}
+
+impl From<Closed> for ApiError {
+    fn from(closed: Closed) -> Self {
+        let (status, detail) = match closed {
+            Closed::Unknown => (
+                StatusCode::NOT_FOUND,
+                "There is no presentation request at this link: check that the whole link was copied, \
+                 or ask the verifier for a new one.",
+            ),
+            Closed::Answered => (
+                StatusCode::GONE,
+                "This presentation request has already been answered, and a link works once. Ask the \
+                 verifier for a new link if they need another answer.",
+            ),
+            Closed::Expired => (
+                StatusCode::GONE,
+                "This presentation request has expired (links work for 10 minutes). Ask the verifier \
+                 for a new link.",
+            ),
+        };
+        ApiError::Status { status, detail: detail.to_owned() }
+    }
+}
+
+/// The signed Request Object (`application/oauth-authz-req+jwt`). Unknown: 404; answered or
+/// expired: 410; each a problem whose `detail` says what happened and what to do.
 async fn request_object(
     State(state): State<AppState>,
     PublicOrg { org, scope, .. }: PublicOrg<RequestObject>,
     Path((_, st)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let now = (state.clock)().timestamp();
-    let pending = open_request(&state, &scope, &st, now).await?.ok_or(ApiError::NotFound)?;
+    let pending = open_request(&state, &scope, &st, now).await??;
     let key = issuer::signer_for(&state, &org.id).await?;
     // After a key rotation the stored client id no longer names our key: the request is dead.
     let jwt = pending.stored.request.to_did_jwk_request_object(&key).map_err(|_| ApiError::NotFound)?;
     Ok(([(CONTENT_TYPE, "application/oauth-authz-req+jwt"), (CACHE_CONTROL, "no-store")], jwt).into_response())
 }
 
-/// The open request `st` names in this organisation: from memory, else from the store (then kept).
-/// `None` when unknown, answered or expired.
+/// The open request `st` names in this organisation: from memory, else from the store (then kept);
+/// or why there is none.
 async fn open_request(
     state: &AppState,
     scope: &OrgScope,
     st: &str,
     now: i64,
-) -> Result<Option<Arc<PendingRequest>>, ApiError> {
+) -> Result<Result<Arc<PendingRequest>, Closed>, ApiError> {
     let org_id = scope.org_id();
     let pending = match state.verifier.requests.get(org_id, st) {
         Some(hit) => hit,
         None => {
             let record = match state.store.dataset(scope).presentation_request_by_state(st).await {
                 Ok(r) => r,
-                Err(StoreError::NotFound) => return Ok(None),
+                Err(StoreError::NotFound) => return Ok(Err(Closed::Unknown)),
                 Err(e) => return Err(e.into()),
             };
             if record.answered_at.is_some() {
-                return Ok(None);
+                return Ok(Err(Closed::Answered));
             }
             let stored: StoredRequest =
                 serde_json::from_str(&record.request_doc).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -257,9 +290,9 @@ async fn open_request(
     };
     if now >= pending.expires_at {
         state.verifier.requests.remove(st);
-        return Ok(None);
+        return Ok(Err(Closed::Expired));
     }
-    Ok(Some(pending))
+    Ok(Ok(pending))
 }
 
 /// The issuing organisation of an accepted credential.
@@ -449,7 +482,7 @@ async fn response(
     let st = posted.state().ok_or_else(|| OAuthReply::new(ErrorCode::InvalidRequest, "state is missing"))?.to_owned();
     let unknown = || OAuthReply::new(ErrorCode::InvalidRequest, "unknown, expired or answered state");
     let now = (state.clock)().timestamp();
-    let record = open_request(&state, &scope, &st, now).await?.ok_or_else(unknown)?;
+    let record = open_request(&state, &scope, &st, now).await?.map_err(|_| unknown())?;
     let stored = &record.stored;
     let (result, token_text) = match posted {
         AuthorizationResponse::Error { error, .. } => {

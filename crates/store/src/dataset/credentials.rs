@@ -305,6 +305,23 @@ impl Dataset<'_> {
         Ok(out)
     }
 
+    /// The id of the credential at `idx` of status list `list_id`: the entry a credential carries
+    /// is the one identifier its holder's wallet and a verifier also see.
+    pub async fn credential_id_at(&self, list_id: i64, idx: i64) -> Result<String> {
+        let mut tx = self.begin().await?;
+        let row =
+            sqlx::query("SELECT id FROM issued_credentials WHERE org_id = $1 AND list_id = $2 AND status_index = $3")
+                .bind(self.org())
+                .bind(list_id)
+                .bind(idx)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        let id = row.try_get(0)?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
     /// One credential of this dataset.
     pub async fn get_credential(&self, id: &str) -> Result<IssuedCredential> {
         let mut tx = self.begin().await?;

@@ -105,6 +105,26 @@ impl Dataset<'_> {
         Ok(record)
     }
 
+    /// Fills in the names of listed people (a page of a compliance summary, say), in one
+    /// transaction; each person named is audited as read. People not found keep no name.
+    pub async fn name_people(&self, people: &mut [domain::compliance::NonCompliantPerson]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for person in people.iter_mut() {
+            let row = sqlx::query(&format!("{PERSON_SELECT} WHERE org_id = $1 AND id = $2"))
+                .bind(self.org())
+                .bind(&person.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(row) = row else { continue };
+            let record = person_from_row(&row)?;
+            person.given_name = Some(record.value.given_name);
+            person.family_name = Some(record.value.family_name);
+            self.audit(&mut tx, Event::person("person.read", &person.id)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Replaces a person's details (NI number uniqueness as for create).
     pub async fn update_person(&self, id: &str, person: &Person) -> Result<Record<Person>> {
         let stamp = self.stamp();

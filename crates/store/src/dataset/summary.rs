@@ -346,6 +346,8 @@ impl Dataset<'_> {
                 let (Some(id), Some(overall), gaps) = (parts.next(), parts.next(), parts.next()) else { continue };
                 summary.non_compliant.push(NonCompliantPerson {
                     id: id.to_owned(),
+                    given_name: None,
+                    family_name: None,
                     overall: parse_status(overall)?,
                     gaps: gaps.unwrap_or_default().split_whitespace().map(|g| g.to_owned().into()).collect(),
                 });
