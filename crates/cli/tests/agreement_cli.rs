@@ -10,6 +10,9 @@ use std::process::{Command, Output};
 use domain::org::{NewOrganisation, OdsCode, OrgKind};
 use serde_json::{Value, json};
 use store::{OrgScope, RegistryScope, Store};
+use support::serve;
+
+mod support;
 
 const TERMS: &str = "NHS core terms: the worker stays employed by the home organisation (licence to attend).";
 
@@ -67,34 +70,6 @@ async fn world(url: &str) -> (String, String, String, String) {
     let op_token = store.auth().issue_operator_token(&registry, &operator.id, "cli test").await.unwrap().token;
     store.close().await;
     (worker, tokens.remove(0), tokens.remove(0), op_token)
-}
-
-/// Kills the server child process when dropped.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(url: &str) -> (Server, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let listen = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_passport"))
-        .args(["serve", "--listen", &listen, "--database-url", url])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while std::net::TcpStream::connect(&listen).is_err() {
-        assert!(std::time::Instant::now() < deadline, "server did not start");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    (server, format!("http://{listen}"))
 }
 
 async fn http(method: reqwest::Method, url: &str, token: Option<&str>, body: Option<&Value>) -> String {

@@ -6,42 +6,14 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use domain::org::{NewOrganisation, OdsCode, OrgKind};
 use serde_json::{Value, json};
 use store::{OrgScope, RegistryScope, Store};
 
-const EXE: &str = env!("CARGO_BIN_EXE_passport");
+mod support;
 
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(db: &str) -> (Server, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let listen = format!("127.0.0.1:{port}");
-    let base = format!("http://{listen}");
-    let child = Command::new(EXE)
-        .args(["serve", "--listen", &listen, "--public-url", &base, "--database-url", db])
-        .env_remove("PASSPORT_TRUST_OPERATORS")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(&listen).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (server, base)
-}
+use support::{EXE, serve};
 
 /// RJ1 with a role needing an enhanced DBS, Amara (who has one) and Bola (applicant, without).
 async fn world(url: &str) -> (String, String) {

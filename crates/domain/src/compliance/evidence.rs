@@ -60,6 +60,13 @@ impl ImmunityEvidence {
     /// The record as a host keeps an accepted credential's conclusion: status and last dose
     /// as presented, the conclusion itself under `passport`.
     pub fn into_record(self) -> Immunisation {
+        let mut record = self.bare_record();
+        record.passport = Some(self);
+        record
+    }
+
+    /// A record with only this evidence's status and last dose: what the seasonal rule reads.
+    fn bare_record(&self) -> Immunisation {
         Immunisation {
             antigen: self.antigen,
             status: self.status,
@@ -73,7 +80,7 @@ impl ImmunityEvidence {
             bcg_scar: false,
             recorded_by: None,
             notes: None,
-            passport: Some(self),
+            passport: None,
         }
     }
 
@@ -94,22 +101,7 @@ impl ImmunityEvidence {
     pub fn assess(&self, today: NaiveDate) -> OhAssessment {
         if self.antigen.is_seasonal() {
             // The seasonal rule reads the status and the doses; the latest dose decides it.
-            let record = Immunisation {
-                antigen: self.antigen,
-                status: self.status,
-                doses: self
-                    .last_dose_on
-                    .map(|given_on| Dose { given_on, product: None, batch: None })
-                    .into_iter()
-                    .collect(),
-                serology: Vec::new(),
-                history_of_disease: false,
-                bcg_scar: false,
-                recorded_by: None,
-                notes: None,
-                passport: None,
-            };
-            return assess(&record, today);
+            return assess(&self.bare_record(), today);
         }
         match (self.protected, &self.basis) {
             (Some(met), Some(reason)) => OhAssessment { met, expires_on: None, reason: reason.clone() },
