@@ -4,45 +4,16 @@
 //! of its terms changes (exit 1, named reason), or when the core terms text is not the one signed.
 //! Withdrawal with a reason closes it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use domain::org::{NewOrganisation, OdsCode, OrgKind};
 use serde_json::{Value, json};
 use store::{OrgScope, RegistryScope, Store};
-use support::serve;
+use support::{passport, path, serve, stdout_json, temp_dir};
 
 mod support;
 
 const TERMS: &str = "NHS core terms: the worker stays employed by the home organisation (licence to attend).";
-
-fn temp_dir() -> PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("passport-agreement-cli-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn passport(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_passport"))
-        .args(args)
-        .env_remove("PASSPORT_SERVER")
-        .env_remove("PASSPORT_TOKEN")
-        .output()
-        .unwrap();
-    if !out.status.success() {
-        eprintln!("passport {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    out
-}
-
-fn stdout_json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// Employer RJ1 with a worker, host RJZ, each with an HR token, and an operator token.
 async fn world(url: &str) -> (String, String, String, String) {
@@ -98,7 +69,7 @@ fn altered(export: &Value, from: &str, to: &str) -> Value {
 
 #[test]
 fn an_agreement_made_from_the_command_line_verifies_offline_and_fails_once_its_terms_change() {
-    let dir = temp_dir();
+    let dir = temp_dir("agreement-cli");
     let url = format!("sqlite://{}", dir.join("s.db").display());
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (worker, employer, host, operator) = rt.block_on(world(&url));

@@ -4,35 +4,14 @@
 //! verify again (exit 1, `revoked`); then the same through a running `passport serve` with a token,
 //! and as an outside verifier holding only the operator key.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use domain::org::{NewOrganisation, OdsCode, OrgKind};
-use serde_json::{Value, json};
+use serde_json::json;
 use store::{OrgScope, RegistryScope, Store};
+use support::{passport, path, serve, stdout_json, temp_dir};
 
-fn temp_dir() -> PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("passport-credential-flow-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn passport(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_passport")).args(args).env_remove("PASSPORT_SERVER").output().unwrap();
-    if !out.status.success() {
-        eprintln!("passport {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    out
-}
-
-fn stdout_json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod support;
 
 /// An organisation RJ1 with one person holding an enhanced DBS check and an HR user; returns the
 /// person id and the HR user's API token.
@@ -63,7 +42,7 @@ async fn world(url: &str) -> (String, String) {
 
 #[test]
 fn issue_present_verify_revoke_from_the_command_line() {
-    let dir = temp_dir();
+    let dir = temp_dir("credential-flow");
     let url = format!("sqlite://{}", dir.join("p.db").display());
     let (pid, _) = tokio::runtime::Runtime::new().unwrap().block_on(world(&url));
     let (key, cred, shown) = (dir.join("holder.key"), dir.join("cred.txt"), dir.join("shown.txt"));
@@ -116,37 +95,12 @@ fn issue_present_verify_revoke_from_the_command_line() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Kills the server child process when the test ends, however it ends.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn issue_verify_revoke_through_a_running_server() {
-    let dir = temp_dir();
+    let dir = temp_dir("credential-flow");
     let url = format!("sqlite://{}", dir.join("s.db").display());
     let (pid, token) = tokio::runtime::Runtime::new().unwrap().block_on(world(&url));
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let listen = format!("127.0.0.1:{port}");
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_passport"))
-            .args(["serve", "--listen", &listen, "--database-url", &url])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while std::net::TcpStream::connect(&listen).is_err() {
-        assert!(std::time::Instant::now() < deadline, "server did not start");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let server = format!("http://{listen}");
+    let (_server, server) = serve(&url);
     let api = ["--server", server.as_str(), "--token", token.as_str()];
     let (key, cred, shown) = (dir.join("holder.key"), dir.join("cred.txt"), dir.join("shown.txt"));
     assert!(passport(&["credential", "holder-key", "--out", path(&key)]).status.success());

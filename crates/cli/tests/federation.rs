@@ -4,10 +4,6 @@
 //! revokes the credential and B's next answer names it revoked, read from A's status list fetched
 //! over HTTP. Without the trust setting B does not trust A's issuers at all.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use credentials::jws::{Signer, SoftwareEs256Key};
 use credentials::oid4vc::matching::{self, HeldCredential};
 use credentials::oid4vc::vp::{AuthorizationResponse, ReceivedRequestObject, RequestLink};
@@ -15,48 +11,9 @@ use credentials::sdjwt::KeyBinding;
 use domain::org::{NewOrganisation, OdsCode, OrgKind};
 use serde_json::{Value, json};
 use store::{OrgScope, RegistryScope, Store};
+use support::{free_port, serve_on, temp_dir};
 
-fn temp_dir() -> PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("passport-federation-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Kills the server child process when the test ends, however it ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// `passport serve` on `port` over `db`, with `extra` flags; returns once it accepts connections.
-fn serve(db: &str, port: u16, extra: &[&str]) -> Server {
-    let listen = format!("127.0.0.1:{port}");
-    let base = format!("http://{listen}");
-    let child = Command::new(env!("CARGO_BIN_EXE_passport"))
-        .args(["serve", "--listen", &listen, "--public-url", &base, "--database-url", db])
-        .args(extra)
-        .env_remove("PASSPORT_TRUST_OPERATORS")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(&listen).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
-}
+mod support;
 
 /// An organisation with an admin token, in the database at `url`.
 async fn organisation(store: &Store, ods: &str, name: &str) -> (OrgScope, String) {
@@ -178,7 +135,7 @@ fn dbs_outcome(result: &Value) -> Value {
 
 #[test]
 fn b_trusts_as_operator_and_sees_as_revocation() {
-    let dir = temp_dir();
+    let dir = temp_dir("federation");
     let (a_db, b_db) =
         (format!("sqlite://{}", dir.join("a.db").display()), format!("sqlite://{}", dir.join("b.db").display()));
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -186,7 +143,7 @@ fn b_trusts_as_operator_and_sees_as_revocation() {
     let b_token = runtime.block_on(deployment_b(&b_db));
     let (a_port, b_port) = (free_port(), free_port());
     let (a, b) = (format!("http://127.0.0.1:{a_port}"), format!("http://127.0.0.1:{b_port}"));
-    let _a_server = serve(&a_db, a_port, &[]);
+    let _a_server = serve_on(&a_db, a_port, &[]);
     let api = Api { client: reqwest::Client::new() };
 
     runtime.block_on(async {
@@ -206,14 +163,14 @@ fn b_trusts_as_operator_and_sees_as_revocation() {
 
         // B without the trust setting: A's issuer is unknown to it.
         {
-            let _b_server = serve(&b_db, b_port, &[]);
+            let _b_server = serve_on(&b_db, b_port, &[]);
             let refused = api.answer(&b, &b_token, &held, &holder).await.unwrap_err();
             assert!(refused["error_description"].as_str().unwrap().contains("issuer_not_trusted"), "{refused}");
         }
 
         // B trusting A's operator: ready; then A revokes and B's next answer names it.
         let trust = format!("{a}/trust-list,{}", operator.display());
-        let _b_server = serve(&b_db, b_port, &["--trust-operator", &trust, "--status-max-age-secs", "0"]);
+        let _b_server = serve_on(&b_db, b_port, &["--trust-operator", &trust, "--status-max-age-secs", "0"]);
         let result = api.answer(&b, &b_token, &held, &holder).await.unwrap();
         assert_eq!(result["ready"], true, "{result}");
         assert_eq!(dbs_outcome(&result)["issued_by"]["ods_code"], "RJ1", "{result}");
