@@ -156,6 +156,30 @@ async function present(sdJwt, nonce, aud, extra = {}) {
 
 // --- OpenID4VP + DCQL --------------------------------------------------------------------------
 const vp = new Openid4vpClient({ callbacks });
+
+// What the dcql package matches a query against: every received credential with its claims.
+async function dcqlInputs() {
+  const inputs = [];
+  for (const c of credentials) {
+    const { claims } = await decode(c);
+    inputs.push({ credential_format: 'dc+sd-jwt', vct: claims.vct, claims, cryptographic_holder_binding: true });
+  }
+  return inputs;
+}
+
+// Posts `vpToken` as the direct_post answer to `request`; its HTTP status, or an error when not 2xx.
+async function submit(request, vpToken) {
+  const response = await vp.createOpenid4vpAuthorizationResponse({
+    authorizationRequestPayload: request,
+    authorizationResponsePayload: { vp_token: vpToken },
+  });
+  const submitted = await vp.submitOpenid4vpAuthorizationResponse({
+    authorizationRequestPayload: request,
+    authorizationResponsePayload: response.authorizationResponsePayload,
+  });
+  if (!submitted.response.ok) throw new Error(`HTTP ${submitted.response.status}: ${await submitted.response.text()}`);
+  return submitted.response.status;
+}
 let request, matches;
 await step('our did:jwk-signed request object by request_uri', async () => {
   const parsed = vp.parseOpenid4vpAuthorizationRequest({ authorizationRequest: requestLink });
@@ -166,11 +190,7 @@ await step('our did:jwk-signed request object by request_uri', async () => {
 await step('dcql matches our query against the received credentials', async () => {
   const query = DcqlQuery.parse(request.dcql_query);
   DcqlQuery.validate(query);
-  const inputs = [];
-  for (const c of credentials) {
-    const { claims } = await decode(c);
-    inputs.push({ credential_format: 'dc+sd-jwt', vct: claims.vct, claims, cryptographic_holder_binding: true });
-  }
+  const inputs = await dcqlInputs();
   const result = DcqlQuery.query(query, inputs);
   if (!result.can_be_satisfied) throw new Error('the query cannot be satisfied');
   matches = result.credential_matches;
@@ -182,16 +202,7 @@ await step('vp_token by direct_post to our response endpoint', async () => {
     const held = credentials[m.valid_credentials[0].input_credential_index];
     vpToken[id] = [await present(held, request.nonce, request.client_id)];
   }
-  const response = await vp.createOpenid4vpAuthorizationResponse({
-    authorizationRequestPayload: request,
-    authorizationResponsePayload: { vp_token: vpToken },
-  });
-  const submitted = await vp.submitOpenid4vpAuthorizationResponse({
-    authorizationRequestPayload: request,
-    authorizationResponsePayload: response.authorizationResponsePayload,
-  });
-  if (!submitted.response.ok) throw new Error(`HTTP ${submitted.response.status}: ${await submitted.response.text()}`);
-  return `HTTP ${submitted.response.status}`;
+  return `HTTP ${await submit(request, vpToken)}`;
 });
 await step('our verifier recorded a ready-to-work result', async () => {
   const r = await fetch(resultUrl, { headers: { authorization: `Bearer ${verifierToken}` } });
@@ -215,11 +226,7 @@ if (signingLink) {
   });
   await step('KB-JWT with transaction_data_hashes by direct_post', async () => {
     const query = DcqlQuery.parse(signing.dcql_query);
-    const inputs = [];
-    for (const c of credentials) {
-      const { claims } = await decode(c);
-      inputs.push({ credential_format: 'dc+sd-jwt', vct: claims.vct, claims, cryptographic_holder_binding: true });
-    }
+    const inputs = await dcqlInputs();
     const result = DcqlQuery.query(query, inputs);
     if (!result.can_be_satisfied) throw new Error('the signing query cannot be satisfied');
     const vpToken = {};
@@ -230,16 +237,7 @@ if (signingLink) {
       const extra = { transaction_data_hashes: hashes, transaction_data_hashes_alg: 'sha-256' };
       vpToken[id] = [await present(held, signing.nonce, signing.client_id, extra)];
     }
-    const response = await vp.createOpenid4vpAuthorizationResponse({
-      authorizationRequestPayload: signing,
-      authorizationResponsePayload: { vp_token: vpToken },
-    });
-    const submitted = await vp.submitOpenid4vpAuthorizationResponse({
-      authorizationRequestPayload: signing,
-      authorizationResponsePayload: response.authorizationResponsePayload,
-    });
-    if (!submitted.response.ok) throw new Error(`HTTP ${submitted.response.status}: ${await submitted.response.text()}`);
-    return `HTTP ${submitted.response.status}, the worker's signature accepted`;
+    return `HTTP ${await submit(signing, vpToken)}, the worker's signature accepted`;
   });
 }
 process.exit(failures ? 1 : 0);
