@@ -76,6 +76,7 @@ async fn dbs_below_the_role_minimum_is_named_in_compliance() {
         assert!(dbs["reason"].as_str().unwrap().contains("standard"), "{dbs}");
         let (_, summary) = app.get(t, "/api/v1/compliance").await;
         assert_eq!(summary["summary"]["non_compliant"][0]["id"], json!(id));
+        assert_eq!(summary["summary"]["non_compliant"][0]["family_name"], "Byrne", "named for HR: {summary}");
         app
     })
     .await;

@@ -108,17 +108,28 @@ impl Dataset<'_> {
     /// Fills in the names of listed people (a page of a compliance summary, say), in one
     /// transaction; each person named is audited as read. People not found keep no name.
     pub async fn name_people(&self, people: &mut [domain::compliance::NonCompliantPerson]) -> Result<()> {
+        if people.is_empty() {
+            return Ok(());
+        }
+        // One read for the page, not one per person.
+        let backend = self.store.backend;
+        let params: Vec<String> = (0..people.len()).map(|i| db::placeholder(backend, i + 2)).collect();
+        let sql =
+            format!("{PERSON_SELECT} WHERE org_id = {} AND id IN ({})", db::placeholder(backend, 1), params.join(", "));
+        let mut query = sqlx::query(&sql).bind(self.org());
+        for person in people.iter() {
+            query = query.bind(person.id.as_str());
+        }
         let mut tx = self.begin().await?;
-        for person in people.iter_mut() {
-            let row = sqlx::query(&format!("{PERSON_SELECT} WHERE org_id = $1 AND id = $2"))
-                .bind(self.org())
-                .bind(&person.id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(row) = row else { continue };
+        let mut names = std::collections::HashMap::new();
+        for row in query.fetch_all(&mut *tx).await? {
             let record = person_from_row(&row)?;
-            person.given_name = Some(record.value.given_name);
-            person.family_name = Some(record.value.family_name);
+            names.insert(record.id, (record.value.given_name, record.value.family_name));
+        }
+        for person in people.iter_mut() {
+            let Some((given, family)) = names.remove(&person.id) else { continue };
+            person.given_name = Some(given);
+            person.family_name = Some(family);
             self.audit(&mut tx, Event::person("person.read", &person.id)).await?;
         }
         tx.commit().await?;
