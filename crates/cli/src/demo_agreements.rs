@@ -72,8 +72,8 @@ fn id_of(v: &Value) -> anyhow::Result<String> {
     Ok(v["id"].as_str().context("no id in the answer")?.to_owned())
 }
 
-/// Two people of `employer` with a current assignment: the one for the active deployment, and
-/// not `skip` (the walk-through's worker).
+/// A person of `employer` with a current assignment other than `skip` (the walk-through's
+/// worker): the worker of the active deployment. Their id and name.
 async fn other_worker(state: &AppState, employer: &str, skip: &str) -> anyhow::Result<(String, String)> {
     let scope = state.store.registry().system_scope(&domain::org::OdsCode::parse(employer)?, "demo").await?;
     let dataset = state.store.dataset(&scope);

@@ -207,11 +207,8 @@ impl AgreementTransactionData {
     }
 }
 
-/// The hash a KB-JWT lists in `transaction_data_hashes`: base64url SHA-256 of the encoded string
-/// exactly as received (OpenID4VP 1.0 §B.3.3, `sha-256` default).
-pub fn transaction_data_hash(encoded: &str) -> String {
-    crate::oid4vc::transaction_data::hash(encoded)
-}
+/// The hash a KB-JWT lists in `transaction_data_hashes` (OpenID4VP 1.0 §B.3.3).
+pub use crate::oid4vc::transaction_data::hash as transaction_data_hash;
 
 /// Why an agreement's signatures do not stand; each has a stable code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
