@@ -172,6 +172,7 @@ fn role() -> RoleRequirements {
             .collect(),
         immunisations: vec![Antigen::HepatitisB, Antigen::Mmr, Antigen::Varicella, Antigen::SeasonalFlu],
         epp_required: true,
+        agreement_required: false,
     }
 }
 

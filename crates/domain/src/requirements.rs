@@ -110,6 +110,11 @@ pub struct RoleRequirements {
     /// Whether the role performs exposure-prone procedures.
     #[serde(default)]
     pub epp_required: bool,
+    /// Whether temporary staff (workers another organisation employs) need an active workforce
+    /// sharing agreement covering this role before they are ready to work here. A host's own staff
+    /// never do.
+    #[serde(default)]
+    pub agreement_required: bool,
 }
 
 impl RoleRequirements {
@@ -191,6 +196,7 @@ mod tests {
             competences: vec![CompetenceRequirement { competence: CompetenceRef::cstf(CstfSubject::FireSafety, 1) }],
             immunisations: vec![Antigen::HepatitisB, Antigen::Mmr],
             epp_required: false,
+            agreement_required: false,
         }
     }
 

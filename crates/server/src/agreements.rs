@@ -9,7 +9,10 @@ use credentials::agreement::{
     verify_agreement,
 };
 use credentials::trust::TrustList;
-use domain::agreement::{AgreementBody, AgreementDocument, Lifecycle, Signature, SignerRole, TermsFamily, Withdrawal};
+use domain::agreement::{
+    AgreementBody, AgreementCover, AgreementDocument, Candidate, Lifecycle, Presenter, Signature, SignerRole,
+    TermsFamily, Withdrawal,
+};
 use domain::org::OdsCode;
 use serde::Serialize;
 use store::{OrgScope, StoredAgreement};
@@ -71,7 +74,7 @@ pub async fn org_action(
     match action {
         PartyAction::Sign => {
             life.can_sign(&stored.document, &who, now.date_naive()).map_err(conflict)?;
-            life.signatures.push(Signature { signer: who, signed_at: now });
+            life.signatures.push(Signature::by(who, now));
         }
         PartyAction::Withdraw { reason } => {
             life.can_withdraw(&stored.document, &who, reason).map_err(|e| match e {
@@ -195,13 +198,55 @@ pub fn lifecycle_of(entries: &[VerifiedEntry]) -> Lifecycle {
         };
         life.proposed_at.get_or_insert(at);
         match &e.action {
-            PartyAction::Sign => life.signatures.push(Signature { signer: who, signed_at: at }),
+            PartyAction::Sign => {
+                let holder = (e.party == "worker").then(|| e.kid.clone());
+                life.signatures.push(Signature { signer: who, signed_at: at, holder });
+            }
             PartyAction::Withdraw { reason } => {
                 life.withdrawal = Some(Withdrawal { by: who, reason: reason.clone(), at });
             }
         }
     }
     life
+}
+
+/// How long after a deployment ends a host's ready-to-work answer still names it as ended.
+const ENDED_NAMED_FOR_DAYS: i64 = 365;
+
+/// Whether a deployment covers the worker whose presentation gave `result` (and whose credentials
+/// are bound to the key with thumbprint `holder`) for `role_code` at `host`, today.
+pub async fn cover(
+    state: &AppState,
+    scope: &OrgScope,
+    host: &OdsCode,
+    role_code: &str,
+    result: &crate::oid4vp::ReadyResult,
+    holder: Option<String>,
+) -> Result<AgreementCover, ApiError> {
+    let mut employers: Vec<&str> =
+        result.requirements.iter().filter_map(|r| r.issued_by.as_ref()).map(|i| i.ods_code.as_str()).collect();
+    employers.sort_unstable();
+    employers.dedup();
+    let today = state.today();
+    let since = today - chrono::Days::new(ENDED_NAMED_FOR_DAYS as u64);
+    let mut best: Option<AgreementCover> = None;
+    for employer in employers {
+        let Ok(employer_ods) = OdsCode::parse(employer) else { continue };
+        let stored = state.store.agreements(scope).hosted_deployments(employer, since).await?;
+        let candidates: Vec<Candidate> =
+            stored.iter().map(|a| Candidate { document: &a.document, lifecycle: &a.lifecycle }).collect();
+        let presenter = Presenter {
+            employer: &employer_ods,
+            holder: holder.as_deref(),
+            given_name: result.given_name.as_deref(),
+            family_name: result.family_name.as_deref(),
+        };
+        let found = domain::agreement::cover(host, role_code, &presenter, &candidates, today);
+        if best.as_ref().is_none_or(|b| found.status < b.status) {
+            best = Some(found);
+        }
+    }
+    Ok(best.unwrap_or_else(|| AgreementCover::none("no credential was accepted, so the worker's employer is unknown")))
 }
 
 /// Which core terms family a terms reference belongs to, from the registry.

@@ -240,7 +240,9 @@ async fn response(
     let mut life = current.lifecycle.clone();
     life.can_sign(&current.document, &SignerRole::Worker, state.today())
         .map_err(|e| bad(&format!("{e} ({})", e.code())))?;
-    life.signatures.push(Signature { signer: SignerRole::Worker, signed_at: (state.clock)() });
+    let holder =
+        validated.queries.iter().flat_map(|q| &q.accepted).find_map(|v| v.cnf.as_ref()).map(|k| k.thumbprint());
+    life.signatures.push(Signature { signer: SignerRole::Worker, signed_at: (state.clock)(), holder });
     let text = serde_json::to_string(&signed).map_err(OAuthReply::internal_error)?;
     match state.store.record_worker_signature(&st, &current.signed, &text, &life).await {
         Ok(()) => Ok(no_store(&DirectPostResponse::default())),

@@ -207,6 +207,31 @@ impl Agreements<'_> {
         Ok(PageOf::from_overfetch(items, limit, |a| a.id.clone()))
     }
 
+    /// Every version of the deployments this organisation hosts for workers `employer_ods` employs,
+    /// whose period ended on or after `ended_since`: what decides whether an agreement covers a
+    /// visiting worker from that employer ([`domain::agreement::cover`]).
+    pub async fn hosted_deployments(
+        &self,
+        employer_ods: &str,
+        ended_since: chrono::NaiveDate,
+    ) -> Result<Vec<StoredAgreement>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM agreements a \
+             JOIN agreement_parties p ON p.agreement_id = a.id AND p.version = a.version \
+             AND p.org_id = $1 AND p.part = 'host' \
+             JOIN agreement_parties e ON e.agreement_id = a.id AND e.version = a.version AND e.part = 'employer' \
+             JOIN organisations o ON o.id = e.org_id \
+             WHERE a.kind = 'deployment' AND o.ods_code = $2 AND a.end_on >= $3 ORDER BY a.id, a.version"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(self.scope.org_id())
+            .bind(employer_ods)
+            .bind(db::date(ended_since))
+            .fetch_all(&self.store.pool)
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
     /// Changes a version's JWS and lifecycle under `change`, which sees the stored version and
     /// returns the new JWS text and lifecycle, or refuses. Audited as `action` on every party's
     /// chain. When the change completes an amendment (every party has signed the new version), the

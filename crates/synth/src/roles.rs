@@ -181,6 +181,7 @@ pub fn requirements(role: &Role) -> RoleRequirements {
             .collect(),
         immunisations: crate::required_antigens(role).to_vec(),
         epp_required: role.epp,
+        agreement_required: false,
     }
 }
 

@@ -10,6 +10,7 @@
 //! the signature formats live in `credentials::agreement`. This module owns the shapes, their
 //! validation and the lifecycle ([`state`]); it knows nothing of keys or storage.
 
+pub mod cover;
 pub mod state;
 
 use chrono::NaiveDate;
@@ -19,6 +20,7 @@ use utoipa::ToSchema;
 use crate::error::{FieldError, ValidationErrors, indexed};
 use crate::org::{OdsCode, OrgKind};
 
+pub use cover::{AgreementCover, Candidate, CoverStatus, Presenter, cover};
 pub use state::{AgreementState, Lifecycle, LifecycleError, Signature, SignerRole, Withdrawal};
 
 /// Which set of core terms applies: within the NHS family, or with a party outside it.

@@ -33,6 +33,18 @@ impl std::fmt::Display for SignerRole {
 pub struct Signature {
     pub signer: SignerRole,
     pub signed_at: DateTime<Utc>,
+    /// For the worker: the JWK thumbprint (RFC 7638) of the holder key their wallet signed with,
+    /// the key their passport credentials are bound to. A host recognises the worker by it when
+    /// they present those credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
+}
+
+impl Signature {
+    /// An organisation's signature (or a worker's whose key is not known).
+    pub fn by(signer: SignerRole, signed_at: DateTime<Utc>) -> Self {
+        Signature { signer, signed_at, holder: None }
+    }
 }
 
 /// A withdrawal: by a party, with a reason (itself signed by that party).

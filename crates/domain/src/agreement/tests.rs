@@ -162,11 +162,11 @@ fn state_follows_the_lifecycle() {
     assert_eq!(life.can_propose(), Err(LifecycleError::AlreadyProposed));
     for who in [&employer, &host] {
         life.can_sign(&doc, who, today).unwrap();
-        life.signatures.push(Signature { signer: who.clone(), signed_at: at(2) });
+        life.signatures.push(Signature::by(who.clone(), at(2)));
     }
     assert_eq!(life.state(&doc, today), AgreementState::Proposed { awaiting: vec![SignerRole::Worker] });
     assert_eq!(life.can_sign(&doc, &host, today), Err(LifecycleError::AlreadySigned(host.clone())));
-    life.signatures.push(Signature { signer: SignerRole::Worker, signed_at: at(3) });
+    life.signatures.push(Signature::by(SignerRole::Worker, at(3)));
     assert_eq!(life.state(&doc, today), AgreementState::Signed);
     assert_eq!(life.state(&doc, d(2027, 1, 4)), AgreementState::Active);
     assert_eq!(life.state(&doc, d(2027, 3, 31)), AgreementState::Active);

@@ -97,6 +97,7 @@ fn role() -> RoleRequirements {
         competences: vec![],
         immunisations: vec![],
         epp_required: false,
+        agreement_required: false,
     }
 }
 

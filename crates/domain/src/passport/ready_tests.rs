@@ -309,6 +309,7 @@ fn every_role_field_is_asked_for_and_epp_takes_either_claim() {
         competences: vec![CompetenceRequirement { competence: CompetenceRef::cstf(CstfSubject::FireSafety, 1) }],
         immunisations: vec![Antigen::HepatitisB],
         epp_required: true,
+        agreement_required: false,
     };
     let plan = plan(&role).unwrap();
     assert_eq!(plan.requirements.len(), role.items().len());
@@ -642,6 +643,7 @@ fn role() -> impl Strategy<Value = RoleRequirements> {
                 .collect(),
             immunisations,
             epp_required,
+            agreement_required: false,
         }
     })
 }

@@ -155,9 +155,7 @@ async fn create_agreement(
     caller: OrgCaller,
     ValidJson(request): ValidJson<NewAgreementRequest>,
 ) -> ApiResult<(StatusCode, Json<AgreementView>)> {
-    let (me_id, me) = own_party(&state, &caller.scope).await?;
-    let registry = state.public_url().to_owned();
-    let (doc, parties, family) = match request {
+    let (title, parties, period, scope, bespoke_terms, core_terms, data_sharing) = match request {
         NewAgreementRequest::Deployment {
             person_id,
             host_ods,
@@ -168,58 +166,94 @@ async fn create_agreement(
             core_terms,
             data_sharing,
         } => {
-            caller.require(&[Role::Hr])?;
-            let person = state.store.dataset(&caller.scope).get_person(&person_id).await?;
-            let (host_id, host) = party(&state, "host_ods", &host_ods).await?;
-            let umbrella = match umbrella_id {
-                None => None,
-                Some(id) => {
-                    let u = state.store.agreements(&caller.scope).get(&id, None).await.map_err(|e| match e {
-                        store::StoreError::NotFound => ApiError::invalid("umbrella_id", "no such umbrella agreement"),
-                        other => other.into(),
-                    })?;
-                    let covers = u.document.organisations().iter().any(|p| p.ods_code == host.ods_code);
-                    if !matches!(u.document.body, AgreementBody::Umbrella(_)) || !covers {
-                        return Err(ApiError::invalid("umbrella_id", "not an umbrella agreement covering the host"));
-                    }
-                    Some(AgreementRef { id: u.id, version: u.version, sha256: u.sha256 })
-                }
-            };
-            let (terms_ref, family) = terms(&state, &core_terms).await?;
-            let body = AgreementBody::Deployment(Deployment {
-                worker: WorkerParty {
-                    person_id: person.id.clone(),
-                    given_name: person.value.given_name.clone(),
-                    family_name: person.value.family_name.clone(),
-                },
-                employer: me,
-                host,
+            let input = DeploymentInput {
+                person_id,
+                host_ods,
                 roles,
                 period,
                 bespoke_terms,
-                umbrella,
-            });
-            let doc = document(new_id(), 1, None, registry, terms_ref, data_sharing, body);
-            (doc, vec![(me_id, "employer"), (host_id, "host")], family)
+                umbrella_id,
+                core_terms,
+                data_sharing,
+            };
+            let stored = draft_deployment(&state, &caller, input).await?;
+            return Ok((StatusCode::CREATED, Json(AgreementView::new(stored, state.today()))));
         }
         NewAgreementRequest::Umbrella { title, parties, period, scope, bespoke_terms, core_terms, data_sharing } => {
-            caller.require(&[Role::Admin])?;
-            let mut ids = vec![(me_id, "party")];
-            let mut orgs = vec![me];
-            for (i, ods) in parties.iter().enumerate() {
-                let (id, p) = party(&state, &format!("parties[{i}]"), ods).await?;
-                ids.push((id, "party"));
-                orgs.push(p);
-            }
-            let (terms_ref, family) = terms(&state, &core_terms).await?;
-            let body = AgreementBody::Umbrella(Umbrella { title, parties: orgs, period, scope, bespoke_terms });
-            let doc = document(new_id(), 1, None, registry, terms_ref, data_sharing, body);
-            (doc, ids, family)
+            (title, parties, period, scope, bespoke_terms, core_terms, data_sharing)
         }
     };
+    caller.require(&[Role::Admin])?;
+    let (me_id, me) = own_party(&state, &caller.scope).await?;
+    let mut ids = vec![(me_id, "party")];
+    let mut orgs = vec![me];
+    for (i, ods) in parties.iter().enumerate() {
+        let (id, p) = party(&state, &format!("parties[{i}]"), ods).await?;
+        ids.push((id, "party"));
+        orgs.push(p);
+    }
+    let (terms_ref, family) = terms(&state, &core_terms).await?;
+    let body = AgreementBody::Umbrella(Umbrella { title, parties: orgs, period, scope, bespoke_terms });
+    let doc = document(new_id(), 1, None, state.public_url().to_owned(), terms_ref, data_sharing, body);
     doc.validate(|_| Some(family))?;
-    let stored = store_version(&state, &caller.scope, &doc, parties, &Lifecycle::default()).await?;
+    let stored = store_version(&state, &caller.scope, &doc, ids, &Lifecycle::default()).await?;
     Ok((StatusCode::CREATED, Json(AgreementView::new(stored, state.today()))))
+}
+
+/// A deployment as the employer's HR drafts it (API body or portal form).
+#[derive(Debug)]
+pub(crate) struct DeploymentInput {
+    pub person_id: String,
+    pub host_ods: String,
+    pub roles: Vec<String>,
+    pub period: Period,
+    pub bespoke_terms: BespokeTerms,
+    pub umbrella_id: Option<String>,
+    pub core_terms: TermsChoice,
+    pub data_sharing: Option<DataSharingBasis>,
+}
+
+/// Drafts a deployment of one of the caller's people to a host. Role: hr.
+pub(crate) async fn draft_deployment(
+    state: &AppState,
+    caller: &OrgCaller,
+    input: DeploymentInput,
+) -> Result<StoredAgreement, ApiError> {
+    caller.require(&[Role::Hr])?;
+    let (me_id, me) = own_party(state, &caller.scope).await?;
+    let person = state.store.dataset(&caller.scope).get_person(&input.person_id).await?;
+    let (host_id, host) = party(state, "host_ods", &input.host_ods).await?;
+    let umbrella = match input.umbrella_id {
+        None => None,
+        Some(id) => {
+            let u = state.store.agreements(&caller.scope).get(&id, None).await.map_err(|e| match e {
+                store::StoreError::NotFound => ApiError::invalid("umbrella_id", "no such umbrella agreement"),
+                other => other.into(),
+            })?;
+            let covers = u.document.organisations().iter().any(|p| p.ods_code == host.ods_code);
+            if !matches!(u.document.body, AgreementBody::Umbrella(_)) || !covers {
+                return Err(ApiError::invalid("umbrella_id", "not an umbrella agreement covering the host"));
+            }
+            Some(AgreementRef { id: u.id, version: u.version, sha256: u.sha256 })
+        }
+    };
+    let (terms_ref, family) = terms(state, &input.core_terms).await?;
+    let body = AgreementBody::Deployment(Deployment {
+        worker: WorkerParty {
+            person_id: person.id.clone(),
+            given_name: person.value.given_name.clone(),
+            family_name: person.value.family_name.clone(),
+        },
+        employer: me,
+        host,
+        roles: input.roles,
+        period: input.period,
+        bespoke_terms: input.bespoke_terms,
+        umbrella,
+    });
+    let doc = document(new_id(), 1, None, state.public_url().to_owned(), terms_ref, input.data_sharing, body);
+    doc.validate(|_| Some(family))?;
+    store_version(state, &caller.scope, &doc, vec![(me_id, "employer"), (host_id, "host")], &Lifecycle::default()).await
 }
 
 fn new_id() -> String {
@@ -316,14 +350,16 @@ fn actors(doc: &AgreementDocument) -> &'static [Role] {
     }
 }
 
-async fn act(
+/// Proposes (`propose`), signs or withdraws for the caller's organisation, as the API and the
+/// portal both do.
+pub(crate) async fn act_on(
     state: &AppState,
     caller: &OrgCaller,
     id: &str,
     action: PartyAction,
     audit: &'static str,
     propose: bool,
-) -> ApiResult<Json<AgreementView>> {
+) -> Result<StoredAgreement, ApiError> {
     let agreements = state.store.agreements(&caller.scope);
     let current = agreements.get(id, None).await?;
     caller.require(actors(&current.document))?;
@@ -346,7 +382,18 @@ async fn act(
         staged.lifecycle.proposed_at = Some((state.clock)());
     }
     let (signed, life) = logic::org_action(state, &caller.scope, &me.ods_code, &staged, &action).await?;
-    let updated = agreements.update(id, current.version, audit, move |_| Ok((signed, life))).await?;
+    Ok(agreements.update(id, current.version, audit, move |_| Ok((signed, life))).await?)
+}
+
+async fn act(
+    state: &AppState,
+    caller: &OrgCaller,
+    id: &str,
+    action: PartyAction,
+    audit: &'static str,
+    propose: bool,
+) -> ApiResult<Json<AgreementView>> {
+    let updated = act_on(state, caller, id, action, audit, propose).await?;
     Ok(Json(AgreementView::new(updated, state.today())))
 }
 

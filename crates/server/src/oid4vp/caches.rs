@@ -134,7 +134,12 @@ mod tests {
             org_id: org_id.into(),
             id: "id".into(),
             expires_at,
-            stored: StoredRequest { request, requirements: Vec::new() },
+            stored: StoredRequest {
+                request,
+                requirements: Vec::new(),
+                role_code: String::new(),
+                agreement_required: false,
+            },
         })
     }
 

@@ -35,6 +35,7 @@ use credentials::oid4vc::oauth::ErrorCode;
 use credentials::oid4vc::validate::{ValidatedResponse, validate_vp_token};
 use credentials::oid4vc::vp::{AuthorizationRequest, AuthorizationResponse, DirectPostResponse, RequestLink};
 use credentials::verify::VerifyOptions;
+use domain::agreement::AgreementCover;
 use domain::compliance::ComplianceStatus;
 use domain::cstf::Catalogue;
 use domain::passport::ask::{Ask, Planned};
@@ -102,6 +103,11 @@ pub type PlannedRequirement = Planned;
 struct StoredRequest {
     request: AuthorizationRequest,
     requirements: Vec<Planned>,
+    #[serde(default)]
+    role_code: String,
+    /// The role needs temporary staff to be covered by an active workforce sharing agreement.
+    #[serde(default)]
+    agreement_required: bool,
 }
 
 /// One ask as a DCQL credential query (OpenID4VP 1.0 §6.1) on the type's `vct`.
@@ -175,7 +181,12 @@ pub async fn create_request(state: &AppState, scope: &OrgScope, role_code: &str)
     let now = (state.clock)().timestamp();
     let request = AuthorizationRequest::direct_post(&response_uri, &nonce, &st, query.clone(), now, REQUEST_TTL_SECS)
         .with_did_jwk_client(&key.public_jwk());
-    let stored = StoredRequest { request: request.clone(), requirements };
+    let stored = StoredRequest {
+        request: request.clone(),
+        requirements,
+        role_code: role.id.clone(),
+        agreement_required: role.value.agreement_required,
+    };
     let doc = serde_json::to_string(&stored).map_err(|e| ApiError::Internal(e.to_string()))?;
     let expires_at = now + REQUEST_TTL_SECS;
     let id = state
@@ -367,6 +378,19 @@ pub struct ReadyResult {
     /// When the wallet declined: its OAuth error code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub declined: Option<String>,
+    /// Where the role needs temporary staff to be covered by a workforce sharing agreement: the
+    /// deployment that covers the worker, or why none does. `ready` needs it covered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<AgreementCover>,
+}
+
+impl ReadyResult {
+    /// The result once the agreement part is decided: ready only if covered.
+    pub fn with_agreement(mut self, cover: AgreementCover) -> Self {
+        self.ready &= cover.covered;
+        self.agreement = Some(cover);
+        self
+    }
 }
 
 /// The ready-to-work result from a validated response: each requirement decided by
@@ -439,6 +463,7 @@ pub fn evaluate(
         requirements: outcomes,
         single_holder,
         declined: None,
+        agreement: None,
     }
 }
 
@@ -466,7 +491,7 @@ async fn failed_attempt(state: &AppState, scope: &OrgScope, request_id: &str, re
 /// The `direct_post` response endpoint (§8.2).
 async fn response(
     State(state): State<AppState>,
-    PublicOrg { scope, .. }: PublicOrg<ResponseEndpoint, OAuthReply>,
+    PublicOrg { org, scope, .. }: PublicOrg<ResponseEndpoint, OAuthReply>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, OAuthReply> {
     let body = body.map_err(|e| {
@@ -530,7 +555,15 @@ async fn response(
             }
             let today = (state.clock)().date_naive();
             let text = serde_json::to_string(&vp_token).map_err(OAuthReply::internal_error)?;
-            (evaluate(&stored.requirements, &validated, today, state.due_within_days), text)
+            let mut result = evaluate(&stored.requirements, &validated, today, state.due_within_days);
+            if stored.agreement_required {
+                let holder = validated.queries.iter().flat_map(|q| &q.accepted).find_map(|v| v.cnf.as_ref());
+                let holder = holder.map(|k| k.thumbprint());
+                let host = &org.ods_code;
+                let cover = crate::agreements::cover(&state, &scope, host, &stored.role_code, &result, holder).await?;
+                result = result.with_agreement(cover);
+            }
+            (result, text)
         }
     };
     let outcome = match (&result.declined, result.ready) {

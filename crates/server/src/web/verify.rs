@@ -208,6 +208,11 @@ async fn show(State(state): State<AppState>, signed: Signed, Path(request_id): P
                         .unwrap_or_default(),
                 })
                 .collect();
+            if let Some(cover) = &result.agreement {
+                let reason = cover.reason.clone();
+                let label = "Workforce sharing agreement".to_owned();
+                page.outcomes.push(OutcomeRow { label, met: cover.covered, reason, issuer: String::new() });
+            }
         }
         PresentationStatus::Expired => {}
     }

@@ -13,7 +13,7 @@ use crate::flows::{add, person};
 const FAST: KdfParams = KdfParams { m_cost: 64, t_cost: 1, p_cost: 1 };
 
 /// A wallet holding a DBS credential `token`'s organisation issued to `person_id`.
-async fn wallet_with_passport(app: &TestApp, token: &str, person_id: &str, dir: &std::path::Path) -> Wallet {
+pub(crate) async fn wallet_with_passport(app: &TestApp, token: &str, person_id: &str, dir: &std::path::Path) -> Wallet {
     let now = fixed_now().timestamp();
     add(
         app,
@@ -31,7 +31,7 @@ async fn wallet_with_passport(app: &TestApp, token: &str, person_id: &str, dir: 
     wallet
 }
 
-async fn signing_link(app: &TestApp, token: &str, id: &str) -> Value {
+pub(crate) async fn signing_link(app: &TestApp, token: &str, id: &str) -> Value {
     let (status, created) = app.post(token, &format!("/api/v1/agreements/{id}/worker-signing"), &json!({})).await;
     assert_eq!(status, 201, "{created}");
     created

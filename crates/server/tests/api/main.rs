@@ -1,6 +1,7 @@
 //! HTTP integration tests: the real application on 127.0.0.1:0 over a fresh database per test, on SQLite and
 //! (when PASSPORT_TEST_DATABASE_URL is set) PostgreSQL.
 
+mod agreement_cover;
 mod agreement_worker;
 mod agreements;
 mod bad_input;

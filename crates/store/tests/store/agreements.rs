@@ -42,7 +42,7 @@ fn signed_by_all(doc: &AgreementDocument) -> Lifecycle {
     let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
     Lifecycle {
         proposed_at: Some(at),
-        signatures: doc.required_signers().into_iter().map(|signer| Signature { signer, signed_at: at }).collect(),
+        signatures: doc.required_signers().into_iter().map(|signer| Signature::by(signer, at)).collect(),
         ..Default::default()
     }
 }

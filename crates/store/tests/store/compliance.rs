@@ -16,6 +16,7 @@ fn role(code: &str) -> RoleRequirements {
         competences: vec![CompetenceRequirement { competence: CompetenceRef::cstf(CstfSubject::FireSafety, 1) }],
         immunisations: vec![],
         epp_required: false,
+        agreement_required: false,
     }
 }
 

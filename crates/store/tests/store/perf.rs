@@ -53,6 +53,7 @@ async fn perf_compliance_summary_of_20k_people() {
         competences: vec![CompetenceRequirement { competence: CompetenceRef::cstf(CstfSubject::FireSafety, 1) }],
         immunisations: vec![],
         epp_required: false,
+        agreement_required: false,
     };
     ds.put_role_requirements(&role).await.unwrap();
     let today = date("2025-06-01");
