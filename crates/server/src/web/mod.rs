@@ -10,6 +10,7 @@
 //!
 //! This module writes no SQL and holds no business rules.
 
+mod agreements;
 pub mod assets;
 mod charts;
 mod dashboard;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(verify::router())
         .merge(registry::router())
+        .merge(agreements::router())
         .layer(axum::middleware::from_fn(page_headers))
 }
 
@@ -111,6 +113,9 @@ pub fn menu(roles: &[Role], operator: bool, current: &str) -> Vec<MenuItem> {
     }
     if has(verify::VERIFIERS) {
         items.push(("/verify", "Check a worker"));
+    }
+    if has(&[Role::Hr]) {
+        items.push(("/agreements", "Agreements"));
     }
     items.into_iter().map(|(href, label)| MenuItem { href, label, current: href == current }).collect()
 }

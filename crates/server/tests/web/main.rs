@@ -4,6 +4,7 @@
 //! screenshots. The browser tests print `skipped: chromium not installed` where Chromium or chromedriver
 //! is missing.
 
+mod agreements;
 mod browser;
 mod http;
 mod world;
