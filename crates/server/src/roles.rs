@@ -247,6 +247,8 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("GET", "/api/v1/me/organisations/{ods_code}/transfer-consent", Permission::SelfService),
     ("PUT", "/api/v1/me/organisations/{ods_code}/transfer-consent", Permission::SelfService),
     ("GET", "/api/v1/me/organisations/{ods_code}/transfers", Permission::SelfService),
+    ("GET", "/api/v1/me/agreements", Permission::SelfService),
+    ("POST", "/api/v1/me/agreements/{agreement_id}/worker-signing", Permission::SelfService),
     ("GET", "/api/v1/talent-profiles/verify", Permission::PublicDocuments),
     ("POST", "/api/v1/agreements", Permission::Agreements),
     ("GET", "/api/v1/agreements", Permission::Agreements),

@@ -207,6 +207,18 @@ impl Agreements<'_> {
         Ok(PageOf::from_overfetch(items, limit, |a| a.id.clone()))
     }
 
+    /// The latest version of each deployment of `person_id` (a person of this organisation), newest
+    /// period first: the worker's own agreements, for self-service.
+    pub async fn of_worker(&self, person_id: &str) -> Result<Vec<StoredAgreement>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM agreements a WHERE a.kind = 'deployment' AND a.worker_org_id = $1 \
+             AND a.worker_person_id = $2 AND a.version = (SELECT MAX(b.version) FROM agreements b WHERE b.id = a.id) \
+             ORDER BY a.start_on DESC, a.id"
+        );
+        let rows = sqlx::query(&sql).bind(self.scope.org_id()).bind(person_id).fetch_all(&self.store.pool).await?;
+        rows.iter().map(from_row).collect()
+    }
+
     /// Every version of the deployments this organisation hosts for workers `employer_ods` employs,
     /// whose period ended on or after `ended_since`: what decides whether an agreement covers a
     /// visiting worker from that employer ([`domain::agreement::cover`]).

@@ -103,7 +103,7 @@ pub struct AgreementView {
 }
 
 impl AgreementView {
-    fn new(a: StoredAgreement, today: chrono::NaiveDate) -> Self {
+    pub(crate) fn new(a: StoredAgreement, today: chrono::NaiveDate) -> Self {
         let state = a.lifecycle.state(&a.document, today);
         let awaiting = match &state {
             domain::agreement::AgreementState::Proposed { awaiting } => {

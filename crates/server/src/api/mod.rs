@@ -5,6 +5,7 @@ pub mod clearance;
 pub mod compliance;
 pub mod credentials;
 pub mod me;
+pub mod me_agreements;
 pub mod offers;
 pub mod organisations;
 pub mod people;
@@ -37,7 +38,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(presentations::router())
         .merge(review::router())
         .merge(transfers::router())
-        .merge(me::router());
+        .merge(me::router())
+        .merge(me_agreements::router());
     OpenApiRouter::new().nest("/api/v1", v1)
 }
 

@@ -98,3 +98,44 @@ async fn the_worker_signs_through_transaction_data_with_the_wallet_that_holds_th
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_worker_sees_their_deployments_and_asks_their_own_wallet_to_sign() {
+    each_backend(|app| async move {
+        publish_terms(&app).await;
+        let employer = app.organisation("RJ1", "Employer Trust").await;
+        let host = app.organisation("RJZ", "Host Trust").await;
+        let (e, h) = (&employer.admin_token, &host.admin_token);
+        let dir = tempfile::tempdir().unwrap();
+        let now = fixed_now().timestamp();
+        let pid = person(&app, e, "Okafor", "AB123456C").await;
+        let wallet = wallet_with_passport(&app, e, &pid, dir.path()).await;
+        let me = crate::me::enrol(&app, &employer, &pid, "okafor@nhs.net").await;
+
+        let id = add(&app, e, "/api/v1/agreements", &deployment(&pid, "RJZ", "nhs-core-terms")).await;
+        // A draft is listed, but there is nothing to sign yet.
+        let (_, mine) = app.get(&me, "/api/v1/me/agreements").await;
+        assert_eq!(mine[0]["state"], "draft", "{mine}");
+        let signing = format!("/api/v1/me/agreements/{id}/worker-signing");
+        assert_eq!(app.post(&me, &signing, &json!({})).await.0, 409);
+        assert_eq!(app.post(e, &format!("/api/v1/agreements/{id}/propose"), &json!({})).await.0, 200);
+        assert_eq!(app.post(h, &format!("/api/v1/agreements/{id}/sign"), &json!({})).await.0, 200);
+        let (_, mine) = app.get(&me, "/api/v1/me/agreements").await;
+        assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+        assert_eq!(mine[0]["id"], id.as_str());
+        assert_eq!(mine[0]["awaiting"], json!(["the worker"]), "{mine}");
+        assert_eq!(mine[0]["document"]["agreement"]["bespoke_terms"]["car_parking"], "staff car park B");
+
+        // The worker makes the signing request themselves and signs with their wallet.
+        let (status, created) = app.post(&me, &signing, &json!({})).await;
+        assert_eq!(status, 201, "{created}");
+        let client = wallet::client();
+        let plan = presentation::prepare(&wallet, &client, created["link"].as_str().unwrap(), now).await.unwrap();
+        presentation::submit(&wallet, &client, &plan, now).await.expect("the worker signs");
+        let (_, mine) = app.get(&me, "/api/v1/me/agreements").await;
+        assert_eq!(mine[0]["state"], "signed", "{mine}");
+        assert_eq!(mine[0]["awaiting"], json!([]), "{mine}");
+        app
+    })
+    .await;
+}

@@ -125,6 +125,14 @@ async fn every_me_route_with_another_workers_organisation_is_not_found() {
         let theirs = person(&app, &b.admin_token, "Byrnetheirs", "CE123456A").await;
         let me = enrol(&app, &a, &mine, "me@nhs.net").await;
         let _them = enrol(&app, &b, &theirs, "them@nhs.net").await;
+        // Their deployment to my employer, awaiting their signature: mine to see, as host staff, but
+        // never as a worker.
+        crate::agreements::publish_terms(&app).await;
+        let draft = crate::agreements::deployment(&theirs, "RJ1", "nhs-core-terms");
+        let their_agreement = add(&app, &b.admin_token, "/api/v1/agreements", &draft).await;
+        let (status, _) =
+            app.post(&b.admin_token, &format!("/api/v1/agreements/{their_agreement}/propose"), &json!({})).await;
+        assert_eq!(status, 200);
         let doc = openapi(&app).await;
         let mut checked = 0;
         for (template, methods) in doc["paths"].as_object().unwrap() {
@@ -140,7 +148,7 @@ async fn every_me_route_with_another_workers_organisation_is_not_found() {
                     json!({"types": ["criminal_record"]})
                 };
                 for ods in ["RRK", "XYZ99"] {
-                    let path = template.replace("{ods_code}", ods);
+                    let path = template.replace("{ods_code}", ods).replace("{agreement_id}", &their_agreement);
                     assert!(!path.contains('{'), "no fixture for a parameter of {template}");
                     let (status, answer) = app.send_json(&method.to_uppercase(), &me, &path, &body).await;
                     assert_eq!(status, 404, "{method} {path} answered {status}: {answer}");
@@ -148,12 +156,14 @@ async fn every_me_route_with_another_workers_organisation_is_not_found() {
                     checked += 1;
                 }
                 // An organisation user's token opens no /me route either.
-                let path = template.replace("{ods_code}", "RRK");
+                let path = template.replace("{ods_code}", "RRK").replace("{agreement_id}", &their_agreement);
                 let (status, _) = app.send_json(&method.to_uppercase(), &b.admin_token, &path, &body).await;
                 assert_eq!(status, 404, "{method} {path} answered HR {status}");
             }
         }
-        assert!(checked >= 12, "only {checked} routes checked");
+        assert!(checked >= 14, "only {checked} routes checked");
+        let (_, listed) = app.get(&me, "/api/v1/me/agreements").await;
+        assert_eq!(listed, json!([]), "another worker's agreement");
         // And B's person is untouched: their contact history is empty.
         let (_, history) = app.get(&b.admin_token, &format!("/api/v1/people/{theirs}/contact-history")).await;
         assert_eq!(history, json!([]));
