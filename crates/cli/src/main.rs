@@ -5,6 +5,7 @@ mod agreement;
 mod audit;
 mod backup;
 mod bench;
+mod bench_portal;
 mod bench_vp;
 mod compliance;
 mod config;
