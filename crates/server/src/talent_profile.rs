@@ -30,7 +30,7 @@ use domain::compliance::PersonRecord;
 use domain::cstf::CompetenceRef;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use store::{OrgScope, StoreError};
+use store::{OrgScope, StoreError, WorkerScope};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -220,14 +220,20 @@ async fn pdf(
     WorkerCaller(scope): WorkerCaller,
     Path(ods_code): Path<String>,
 ) -> ApiResult<Response> {
-    let mine = state.store.me(&scope).record(&ods_code).await?;
+    pdf_download(&state, &scope, &ods_code).await
+}
+
+/// The worker's signed talent profile from one organisation as a PDF download (the API's route and the
+/// portal's link answer the same).
+pub async fn pdf_download(state: &AppState, scope: &WorkerScope, ods_code: &str) -> ApiResult<Response> {
+    let mine = state.store.me(scope).record(ods_code).await?;
     let titles = mine.roles.iter().map(|r| (r.role_code.clone(), r.title.clone())).collect();
     let org = &mine.organisation;
     let mut profile = content(&org.ods_code, &org.name, &org.person_id, &mine.record, &titles);
     let now = (state.clock)();
     profile.iat = now.timestamp();
     profile.exp = (now + Duration::days(PROFILE_VALID_DAYS)).timestamp();
-    let token = sign(&state, &org.org_id, &profile).await?;
+    let token = sign(state, &org.org_id, &profile).await?;
     let url = verify_url(state.public_url(), &token);
     let bytes = crate::talent_profile_pdf::render(&profile, &url)?;
     Ok((

@@ -30,6 +30,7 @@ use super::offers::OfferRequest;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Caller, OrgCaller};
+use crate::http::ClientAddr;
 use crate::json::ValidJson;
 use crate::oid4vci::{self, CreatedOffer};
 
@@ -212,9 +213,11 @@ pub struct WorkerLogin {
     responses((status = 201, body = WorkerTokenView), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn worker_token(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ValidJson(request): ValidJson<WorkerLogin>,
 ) -> ApiResult<(StatusCode, Json<WorkerTokenView>)> {
-    let principal = match state.store.auth().worker_login(&request.email, &request.password).await {
+    let auth = state.store.auth().from_client(client);
+    let principal = match auth.worker_login(&request.email, &request.password).await {
         Ok(p) => p,
         Err(StoreError::Unauthenticated | StoreError::NotFound) => return Err(ApiError::Unauthenticated),
         Err(other) => return Err(other.into()),
@@ -364,11 +367,7 @@ async fn record(
 ) -> ApiResult<Json<MyRecordView>> {
     let mine = my_record(&state, &scope, &ods_code).await?;
     let r = &mine.record;
-    let today = state.today();
-    let collectable = PassportType::ALL
-        .into_iter()
-        .filter(|t| crate::issuer::issuable(r, &mine.organisation.ods_code, &mine.organisation.name, &[*t], today))
-        .collect();
+    let collectable = collectable(&state, &mine);
     Ok(Json(MyRecordView {
         ods_code: mine.organisation.ods_code.clone(),
         organisation: mine.organisation.name.clone(),
@@ -404,6 +403,21 @@ async fn compliance(
     Path(ods_code): Path<String>,
 ) -> ApiResult<Json<Vec<RoleComplianceView>>> {
     let mine = my_record(&state, &scope, &ods_code).await?;
+    Ok(Json(role_compliance(&state, &mine)))
+}
+
+/// The passport credentials the worker's record supports today (what an offer may contain).
+pub fn collectable(state: &AppState, mine: &MyRecord) -> Vec<PassportType> {
+    let today = state.today();
+    let org = &mine.organisation;
+    PassportType::ALL
+        .into_iter()
+        .filter(|t| crate::issuer::issuable(&mine.record, &org.ods_code, &org.name, &[*t], today))
+        .collect()
+}
+
+/// The worker's compliance with each role they hold today (not left, not ended), by the same rules as HR's.
+pub fn role_compliance(state: &AppState, mine: &MyRecord) -> Vec<RoleComplianceView> {
     let today = state.today();
     let catalogue = Catalogue::national();
     let current: Vec<&str> = mine
@@ -413,8 +427,7 @@ async fn compliance(
         .filter(|a| a.status != domain::assignment::AssignmentStatus::Left && a.end_date.is_none_or(|e| e >= today))
         .map(|a| a.role.trim())
         .collect();
-    let views = mine
-        .roles
+    mine.roles
         .iter()
         .filter(|role| current.contains(&role.role_code.as_str()))
         .map(|role| RoleComplianceView {
@@ -422,8 +435,7 @@ async fn compliance(
             title: role.title.clone(),
             compliance: evaluate(&mine.record, role, &catalogue, today, state.due_within_days),
         })
-        .collect();
-    Ok(Json(views))
+        .collect()
 }
 
 /// A credential issued to you, as the ledger knows it.
@@ -474,23 +486,33 @@ async fn create_offer(
     Path(ods_code): Path<String>,
     ValidJson(request): ValidJson<OfferRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedOffer>)> {
-    let mine = my_record(&state, &scope, &ods_code).await?;
-    if request.types.is_empty() {
+    let offer = offer_own(&state, &scope, &ods_code, &request.types).await?;
+    Ok((StatusCode::CREATED, Json(offer)))
+}
+
+/// An offer of the worker's own credentials of `types` from one organisation; each type must be one the
+/// record supports today (refusals name `types` or `types[i]`).
+pub async fn offer_own(
+    state: &AppState,
+    scope: &WorkerScope,
+    ods_code: &str,
+    types: &[PassportType],
+) -> ApiResult<CreatedOffer> {
+    let mine = my_record(state, scope, ods_code).await?;
+    if types.is_empty() {
         return Err(ApiError::invalid("types", "name at least one credential type"));
     }
-    let today = state.today();
-    for (i, t) in request.types.iter().enumerate() {
-        let org = &mine.organisation;
-        if !crate::issuer::issuable(&mine.record, &org.ods_code, &org.name, &[*t], today) {
+    let supported = collectable(state, &mine);
+    for (i, t) in types.iter().enumerate() {
+        if !supported.contains(t) {
             return Err(ApiError::invalid(
                 format!("types[{i}]"),
                 format!("your record does not support a {} credential today", t.key()),
             ));
         }
     }
-    let link = state.store.me(&scope).link(&ods_code).await?;
-    let offer = oid4vci::create_offer(&state, link.scope(), link.person_id(), &request.types).await?;
-    Ok((StatusCode::CREATED, Json(offer)))
+    let link = state.store.me(scope).link(ods_code).await?;
+    oid4vci::create_offer(state, link.scope(), link.person_id(), types).await
 }
 
 /// Your new contact details. Each member replaces the one recorded; leave one out to clear it.

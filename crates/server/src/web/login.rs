@@ -22,7 +22,7 @@ use super::{Chrome, FormErrors, WebError, WebResult, render};
 use crate::AppState;
 use crate::http::ClientAddr;
 
-const LOGIN_CSRF_COOKIE: &str = "passport_login_csrf";
+pub(super) const LOGIN_CSRF_COOKIE: &str = "passport_login_csrf";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -49,14 +49,14 @@ struct LoginPage {
     login_csrf: String,
 }
 
-fn random_hex() -> String {
+pub(super) fn random_hex() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The login form's double-submit token: the cookie's, or a new one.
-struct LoginCsrf(Option<String>);
+pub(super) struct LoginCsrf(pub(super) Option<String>);
 
 impl FromRequestParts<AppState> for LoginCsrf {
     type Rejection = WebError;
@@ -135,7 +135,12 @@ async fn login(
     open_session(&state, &principal, stage, next).await
 }
 
-async fn open_session(state: &AppState, principal: &Principal, stage: SessionStage, next: &str) -> WebResult<Response> {
+pub(super) async fn open_session(
+    state: &AppState,
+    principal: &Principal,
+    stage: SessionStage,
+    next: &str,
+) -> WebResult<Response> {
     let now = (state.clock)().timestamp();
     let session = state.store.auth().create_session(principal, stage, now).await?;
     // Two cookies: `AppendHeaders`, since an array of header pairs would keep only the last one.

@@ -15,6 +15,7 @@ pub mod assets;
 mod charts;
 mod dashboard;
 mod login;
+mod me;
 mod people;
 mod records;
 mod registry;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(verify::router())
         .merge(registry::router())
         .merge(agreements::router())
+        .merge(me::router())
         .layer(axum::middleware::from_fn(page_headers))
 }
 
@@ -116,6 +118,9 @@ pub fn menu(roles: &[Role], operator: bool, current: &str) -> Vec<MenuItem> {
     }
     if has(&[Role::Hr]) {
         items.push(("/agreements", "Agreements"));
+    }
+    if !operator && roles.contains(&Role::Worker) {
+        items.extend(me::MENU.iter().copied());
     }
     items.into_iter().map(|(href, label)| MenuItem { href, label, current: href == current }).collect()
 }

@@ -20,13 +20,13 @@ use crate::world::{self, PASSWORD};
 const AXE: &str = include_str!("axe/axe.min.js");
 const FAST: KdfParams = KdfParams { m_cost: 64, t_cost: 1, p_cost: 1 };
 
-fn find_binary(names: &[&str]) -> Option<PathBuf> {
+pub(crate) fn find_binary(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     names.iter().find_map(|name| std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file()))
 }
 
 /// chromedriver on a free port, stopped on drop.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
@@ -38,7 +38,7 @@ impl Drop for Driver {
     }
 }
 
-async fn start_driver(chromedriver: &Path) -> Driver {
+pub(crate) async fn start_driver(chromedriver: &Path) -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(chromedriver)
         .arg(format!("--port={port}"))
@@ -55,7 +55,7 @@ async fn start_driver(chromedriver: &Path) -> Driver {
     Driver { child, port }
 }
 
-async fn browser(driver: &Driver, chromium: &Path, profile: &Path) -> Client {
+pub(crate) async fn browser(driver: &Driver, chromium: &Path, profile: &Path) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -75,7 +75,7 @@ async fn browser(driver: &Driver, chromium: &Path, profile: &Path) -> Client {
 }
 
 /// Runs axe-core on the current page; panics listing any WCAG A/AA violation.
-async fn axe(client: &Client, page: &str) {
+pub(crate) async fn axe(client: &Client, page: &str) {
     let loaded: Value = client.execute(&format!("{AXE}\n;return typeof axe;"), vec![]).await.expect("inject axe");
     assert_eq!(loaded, "object");
     let script = "const done = arguments[arguments.length - 1];\
@@ -88,7 +88,7 @@ async fn axe(client: &Client, page: &str) {
     println!("axe: 0 violations on {page}");
 }
 
-async fn shot(client: &Client, name: &str) {
+pub(crate) async fn shot(client: &Client, name: &str) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/portal-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     // The whole page: resize the window to the document's height first.
@@ -100,33 +100,33 @@ async fn shot(client: &Client, name: &str) {
     let _ = client.set_window_size(1280, 1000).await;
 }
 
-async fn visit(client: &Client, app: &TestApp, path: &str, name: &str) {
+pub(crate) async fn visit(client: &Client, app: &TestApp, path: &str, name: &str) {
     client.goto(&app.url(path)).await.expect("goto");
     axe(client, path).await;
     shot(client, name).await;
 }
 
-async fn fill(client: &Client, css: &str, text: &str) {
+pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     let field = client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}"));
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
 }
 
-async fn click(client: &Client, css: &str) {
+pub(crate) async fn click(client: &Client, css: &str) {
     client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}")).click().await.unwrap();
 }
 
 /// Waits (up to 10 s) for `css` to appear: a click that submits a form returns before the next page is in.
-async fn wait_for(client: &Client, css: &str) {
+pub(crate) async fn wait_for(client: &Client, css: &str) {
     let found = client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await;
     found.unwrap_or_else(|_| panic!("{css} did not appear"));
 }
 
-async fn text(client: &Client, css: &str) -> String {
+pub(crate) async fn text(client: &Client, css: &str) -> String {
     client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}")).text().await.unwrap()
 }
 
-async fn path_of(client: &Client) -> String {
+pub(crate) async fn path_of(client: &Client) -> String {
     client.current_url().await.unwrap().path().to_owned()
 }
 
@@ -147,7 +147,7 @@ async fn sign_in(client: &Client, app: &TestApp, ods: &str, email: &str) {
     }
 }
 
-async fn sign_out(client: &Client) {
+pub(crate) async fn sign_out(client: &Client) {
     click(client, ".nhsuk-header__account-button").await;
     // The click returns before the navigation has always finished: wait for it (at most 5 s).
     for _ in 0..50 {

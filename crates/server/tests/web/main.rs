@@ -6,5 +6,7 @@
 
 mod agreements;
 mod browser;
+mod browser_me;
 mod http;
+mod me;
 mod world;

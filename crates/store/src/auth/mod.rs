@@ -401,17 +401,6 @@ impl Auth<'_> {
         self.check_login_for(Some(&key), row, password).await
     }
 
-    /// Checks a password against a looked-up account row, throttled by the account (its user id) and
-    /// the client address. Prefer [`Auth::check_login_for`] with the key the caller looked the account up
-    /// by, so that unknown accounts are throttled (and locked) exactly like known ones.
-    async fn check_login(&self, row: Option<sqlx::any::AnyRow>, password: &str) -> Result<Principal> {
-        let key = match &row {
-            Some(row) => Some(format!("user:{}", row.try_get::<String, _>("id")?)),
-            None => None,
-        };
-        self.check_login_for(key.as_deref(), row, password).await
-    }
-
     /// The one password check every login goes through: refused without hashing while `key` (the
     /// account as the caller named it) or the client address is locked; a failure counts against both,
     /// a success clears the account's count. Unknown accounts cost one hash like known ones.

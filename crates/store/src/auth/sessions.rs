@@ -10,6 +10,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use super::workers::WORKER_CHAIN;
 use super::{Auth, Principal, principal_from_row};
 use crate::audit::{self, Event, REGISTRY_CHAIN};
 use crate::db;
@@ -79,8 +80,9 @@ fn random_hex() -> String {
 const TOUCH_EVERY_SECS: i64 = 60;
 
 impl Auth<'_> {
-    /// Opens a session for `principal` (from [`Auth::login`] or [`Auth::operator_login`]) at `now`
-    /// (Unix seconds). Audited on the user's organisation chain (the registry's for operators).
+    /// Opens a session for `principal` (from [`Auth::login`], [`Auth::operator_login`] or
+    /// [`Auth::worker_login`]) at `now` (Unix seconds). Audited on the user's organisation chain (the
+    /// registry's for operators, the workers' for worker accounts).
     pub async fn create_session(&self, principal: &Principal, stage: SessionStage, now: i64) -> Result<NewSession> {
         let session = NewSession { token: random_hex(), csrf_token: random_hex() };
         let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
@@ -100,14 +102,18 @@ impl Auth<'_> {
             SessionStage::Full => "session.open",
         };
         let event = Event { action, subject_type: "user", subject_id: Some(&principal.user_id) };
-        match &principal.scope {
-            Some(scope) => {
+        match (&principal.scope, principal.registry_scope(), principal.worker_scope()) {
+            (Some(scope), _, _) => {
                 audit::append(&mut tx, scope.org_id(), scope.actor(), event).await?;
             }
-            None => {
-                let scope = principal.registry_scope().ok_or(StoreError::Unauthenticated)?;
+            (None, Some(scope), _) => {
                 audit::append(&mut tx, REGISTRY_CHAIN, scope.actor(), event).await?;
             }
+            // A worker account belongs to no organisation: its sessions go on the workers' chain.
+            (None, None, Some(scope)) => {
+                audit::append(&mut tx, WORKER_CHAIN, &scope.actor(), event).await?;
+            }
+            (None, None, None) => return Err(StoreError::Unauthenticated),
         }
         tx.commit().await?;
         Ok(session)

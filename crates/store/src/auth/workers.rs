@@ -264,16 +264,47 @@ impl Auth<'_> {
         Ok(Principal { user_id: account_id, roles: vec![Role::Worker], scope: None, operator: false })
     }
 
-    /// Password login of a worker account, by email.
+    /// Password login of a worker account, by email, throttled like every login: by the email as given
+    /// (so unknown accounts lock like known ones) and by the client address of [`Auth::from_client`].
     pub async fn worker_login(&self, email: &str, password: &str) -> Result<Principal> {
+        let email = email.trim().to_lowercase();
+        let key = format!("worker:{email}");
+        self.store.auth_settings.guard.check(Some(&key), self.client)?;
         let row = sqlx::query(&format!(
             "SELECT id, org_id, roles, operator, CAST(NULL AS TEXT) AS status, password_hash FROM users \
              WHERE {WORKER_WHERE} AND disabled = 0"
         ))
-        .bind(email.trim().to_lowercase())
+        .bind(&email)
         .fetch_optional(&self.store.pool)
         .await?;
-        self.check_login(row, password).await
+        self.check_login_for(Some(&key), row, password).await
+    }
+
+    /// Confirms the authenticator the worker began enrolling ([`Auth::begin_totp_enrolment`]) with a
+    /// correct code at `now`: from then on sign-in asks for a code. Audited on the workers' chain.
+    pub async fn add_worker_totp(&self, scope: &WorkerScope, code: &str, now: i64) -> Result<()> {
+        self.verify_totp(scope.account_id(), code, now).await?;
+        let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
+        let event = Event { action: "worker.totp_add", subject_type: "user", subject_id: Some(scope.account_id()) };
+        audit::append(&mut tx, WORKER_CHAIN, &scope.actor(), event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes the worker's own authenticator, given a current code from it at `now` (a stolen session
+    /// alone cannot remove it): sign-in asks for the password only again. `NotFound` when there is
+    /// none. Audited on the workers' chain.
+    pub async fn remove_worker_totp(&self, scope: &WorkerScope, code: &str, now: i64) -> Result<()> {
+        if !self.totp_state(scope.account_id()).await?.enrolled {
+            return Err(StoreError::NotFound);
+        }
+        self.verify_totp(scope.account_id(), code, now).await?;
+        let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
+        sqlx::query("DELETE FROM user_totp WHERE user_id = $1").bind(scope.account_id()).execute(&mut *tx).await?;
+        let event = Event { action: "worker.totp_remove", subject_type: "user", subject_id: Some(scope.account_id()) };
+        audit::append(&mut tx, WORKER_CHAIN, &scope.actor(), event).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A new API token for the worker (shown once, stored as its SHA-256), audited on the workers' chain.
