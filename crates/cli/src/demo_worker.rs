@@ -57,10 +57,11 @@ pub async fn create(store: &Store, ods_codes: &[String]) -> anyhow::Result<Optio
     Ok(Some(DemoWorker { email, password, token, name, organisations }))
 }
 
-/// Prints the worker's sign-in and a first self-service call.
+/// Prints the worker's sign-in (portal page, email, password, API token) and a first self-service call.
 pub fn print(base: &str, worker: &DemoWorker) {
     println!("\nWorker self-service ({}, records in {})", worker.name, worker.organisations.join(" and "));
     println!("  worker   {}  password {}", worker.email, worker.password);
+    println!("  portal   {base}/me/login  (sign in with this email and password)");
     println!("  token    {}", worker.token);
     println!("  curl -s -H 'Authorization: Bearer {}' {base}/api/v1/me", worker.token);
     if let Some(ods) = worker.organisations.first() {

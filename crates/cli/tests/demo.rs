@@ -12,6 +12,43 @@ fn printed_command(line: &str) -> Option<&str> {
     line.strip_prefix("$ ").or_else(|| line.starts_with("curl ").then_some(line))
 }
 
+/// Signs in as a browser would at the printed page with the printed email and password (the form's
+/// double-submit token and cookie, then the session cookie), and reads the worker's records with it.
+fn worker_signs_in_to_the_portal(page: &str, email: &str, password: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let cookie_of = |response: &reqwest::Response, name: &str| -> String {
+            let set = response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok());
+            let pair = set.map(|v| v.split(';').next().unwrap_or_default()).find(|p| p.starts_with(name));
+            pair.unwrap_or_else(|| panic!("no {name} cookie")).to_owned()
+        };
+        let form = client.get(page).send().await.expect("the sign-in page");
+        assert_eq!(form.status(), 200, "{page}");
+        let login_cookie = cookie_of(&form, "passport_login_csrf=");
+        let html = form.text().await.unwrap();
+        let csrf = html.split("name=\"csrf_token\" value=\"").nth(1).and_then(|t| t.split('"').next()).unwrap();
+        let encode = |s: &str| s.replace('%', "%25").replace('@', "%40").replace('+', "%2B").replace('&', "%26");
+        let body = format!("csrf_token={csrf}&email={}&password={}", encode(email), encode(password));
+        let signed = client
+            .post(page)
+            .header("cookie", &login_cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(signed.status(), 303, "the printed worker sign-in is refused");
+        assert_eq!(signed.headers()["location"], "/me");
+        let session = cookie_of(&signed, "passport_session=");
+        let records = page.replace("/me/login", "/me");
+        let mine = client.get(&records).header("cookie", &session).send().await.expect("the records page");
+        assert_eq!(mine.status(), 200);
+        let html = mine.text().await.unwrap();
+        assert!(html.contains("Your records") && html.contains("/me/organisations/"), "{html}");
+    });
+}
+
 #[test]
 fn every_command_the_demo_prints_works_verbatim_in_a_fresh_shell() {
     let dir = std::env::temp_dir().join(format!("passport-demo-test-{}", std::process::id()));
@@ -38,15 +75,27 @@ fn every_command_the_demo_prints_works_verbatim_in_a_fresh_shell() {
     let deadline = Instant::now() + Duration::from_secs(180);
     let mut commands = Vec::new();
     let mut serving = false;
+    let (mut worker, mut portal) = (None, None);
     while Instant::now() < deadline && !serving {
         let Ok(line) = rx.recv_timeout(Duration::from_secs(5)) else { continue };
         if let Some(command) = printed_command(&line) {
             commands.push(command.to_owned());
         } else if line.starts_with("Serving on") {
             serving = true;
+        } else if let Some(rest) = line.strip_prefix("  worker   ") {
+            // "  worker   EMAIL  password PASSWORD"
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            if let [email, "password", password] = words[..] {
+                worker = Some((email.to_owned(), password.to_owned()));
+            }
+        } else if let Some(rest) = line.strip_prefix("  portal   ") {
+            portal = rest.split_whitespace().next().map(str::to_owned);
         }
     }
     assert!(serving, "demo did not say it is serving");
+    let (email, password) = worker.expect("the demo prints the worker's email and password");
+    let portal = portal.expect("the demo prints the worker's portal sign-in page");
+    worker_signs_in_to_the_portal(&portal, &email, &password);
     let passport = std::fs::canonicalize(env!("CARGO_BIN_EXE_passport")).unwrap();
     assert!(
         commands.iter().any(|c| c.contains(&*passport.to_string_lossy()) && c.contains(" wallet ")),
