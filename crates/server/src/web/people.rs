@@ -139,6 +139,7 @@ struct PersonPage {
     credentials: Vec<CredentialRow>,
     can_train: bool,
     can_issue: bool,
+    contact_changes: Vec<Row>,
     offer_types: Vec<(&'static str, String)>,
     notice: Option<&'static str>,
 }
@@ -169,6 +170,9 @@ async fn person(
         "NI number",
         p.ni_number.as_ref().map(|n| n.as_str().to_owned()).unwrap_or_else(|| "Not recorded".into()),
     ));
+    let address = p.address.as_ref().map(super::me::address_text);
+    details.push(("Address", address.unwrap_or_else(|| "Not recorded".into())));
+    details.push(("Phone", p.phone.clone().unwrap_or_else(|| "Not recorded".into())));
     details.push(("Email", p.email.clone().unwrap_or_else(|| "Not recorded".into())));
     details.push(("Record id", person.id.clone()));
     let assignments = dataset
@@ -256,6 +260,23 @@ async fn person(
     } else {
         Vec::new()
     };
+    // What the worker changed themselves, newest first (HR's view of self-service).
+    let contact_changes = if can_issue {
+        let contact = |c: &store::ContactDetails| {
+            let address = c.address.as_ref().map(super::me::address_text).unwrap_or_else(|| "no address".into());
+            [Some(address), c.phone.clone(), c.email.clone()].into_iter().flatten().collect::<Vec<_>>().join("; ")
+        };
+        dataset
+            .contact_history(&person_id)
+            .await?
+            .iter()
+            .map(|c| Row {
+                cells: vec![long_date(c.provenance.recorded_at.date_naive()), contact(&c.before), contact(&c.after)],
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let notice = match query.saved.as_deref() {
         Some("competence") => Some("Competence saved"),
         Some("credential") => Some("Credential status changed"),
@@ -276,6 +297,7 @@ async fn person(
         credentials,
         can_train: caller.require(&[Role::Training]).is_ok(),
         can_issue,
+        contact_changes,
         offer_types: PassportType::ALL.iter().map(|t| (t.key(), t.key().replace('_', " "))).collect(),
         notice,
     };

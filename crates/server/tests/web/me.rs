@@ -220,6 +220,16 @@ async fn a_bad_postcode_names_the_field_and_stores_nothing_then_a_good_one_reach
         assert_eq!(body[0]["after"]["address"]["postcode"], "LS1 5AB");
         assert_eq!(body[0]["after"]["phone"], "0113 496 0000");
         assert_eq!(body[0]["provenance"]["source"], "self_service", "{body}");
+        // HR's person page in the portal shows the new details and the change.
+        world::user(&app, &w.a_id, "hr2@rj1.test", &[Role::Hr]).await;
+        let mut hr_page = Browser::new(&app);
+        hr_page.sign_in("RJ1", "hr2@rj1.test", None).await;
+        let (status, page, _) = hr_page.get(&format!("/people/{}", w.worker_id)).await;
+        assert_eq!(status, 200);
+        let changes = &page[page.find("id=\"contact-history\"").expect("the contact history")..];
+        let changes = &changes[..changes.find("Passport credentials").unwrap()];
+        assert!(changes.contains("1 Infirmary Street, Leeds, LS1 2TW"), "before: {changes}");
+        assert!(changes.contains("Flat 2, 40 Park Row, Leeds, LS1 5AB; 0113 496 0000"), "after: {changes}");
 
         // The access log shows HR's read (by role, not name) and the worker's own change.
         let (status, page, _) = worker.get("/me/access-log").await;

@@ -14,6 +14,8 @@ mod account;
 mod contact;
 mod records;
 
+pub(super) use records::address_text;
+
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -207,7 +207,7 @@ async fn record(
     Ok(render(&page))
 }
 
-/// An address on one line: "12 High Street, Leeds, LS1 4AP".
+/// An address on one line: "12 High Street, Leeds, LS1 4AP" (HR's person page shows it so too).
 pub fn address_text(address: &domain::person::Address) -> String {
     let mut parts: Vec<&str> = address.lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect();
     parts.push(address.town.trim());
