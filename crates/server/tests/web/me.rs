@@ -483,3 +483,27 @@ async fn the_portal_and_the_api_share_one_worker_login_throttle() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_worker_with_records_in_two_organisations_sees_both() {
+    each_backend(|app| async move {
+        let w = world::build(&app).await;
+        enrol(&app, &w.a_id, "RJ1", &w.worker_id, WORKER_EMAIL).await;
+        // Bank work at RRK: RRK's record of the same worker, invited to the same account.
+        let b = OrgScope::system(&w.b_id, "test");
+        let person: domain::person::Person = serde_json::from_value(fixtures::person("Okafor", "AB123456C")).unwrap();
+        let at_b = app.store.dataset(&b).create_person(&person).await.expect("person").id;
+        enrol(&app, &w.b_id, "RRK", &at_b, WORKER_EMAIL).await;
+        let mut worker = Browser::new(&app);
+        worker.worker_sign_in(WORKER_EMAIL, PASSWORD).await;
+        let (_, page, _) = worker.get("/me").await;
+        assert!(page.contains("Northshire Hospitals NHS Trust") && page.contains("Westvale Community Health"));
+        for ods in ["RJ1", "RRK"] {
+            let (status, page, _) = worker.get(&format!("/me/organisations/{ods}")).await;
+            assert_eq!(status, 200, "{ods}");
+            assert!(page.contains(&format!("({ods})")), "{ods}");
+        }
+        app
+    })
+    .await;
+}
