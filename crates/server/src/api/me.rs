@@ -192,10 +192,11 @@ pub struct WorkerTokenView {
     responses((status = 201, body = WorkerTokenView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn accept(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ValidJson(request): ValidJson<AcceptRequest>,
 ) -> ApiResult<(StatusCode, Json<WorkerTokenView>)> {
     let accept = AcceptInvitation { ods_code: &request.ods_code, token: &request.token, password: &request.password };
-    let principal = state.store.auth().accept_invitation(&accept, (state.clock)()).await?;
+    let principal = state.store.auth().from_client(client).accept_invitation(&accept, (state.clock)()).await?;
     let scope = principal.worker_scope().ok_or_else(|| ApiError::Internal("accepted without a worker".into()))?;
     let issued = state.store.auth().issue_worker_token(&scope, "self-service").await?;
     Ok((StatusCode::CREATED, Json(WorkerTokenView { token: issued.token, account_id: scope.account_id().to_owned() })))

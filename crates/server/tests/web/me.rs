@@ -507,3 +507,34 @@ async fn a_worker_with_records_in_two_organisations_sees_both() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_invitation_for_an_existing_account_is_no_way_round_the_login_throttle() {
+    each_backend(|app| async move {
+        let w = world::build(&app).await;
+        enrol(&app, &w.a_id, "RJ1", &w.worker_id, WORKER_EMAIL).await;
+        // RRK's HR invites a record of theirs under the same email: accepting needs that account's password.
+        let b = OrgScope::system(&w.b_id, "test");
+        let person: domain::person::Person = serde_json::from_value(fixtures::person("Okafor", "AB123456C")).unwrap();
+        let at_b = app.store.dataset(&b).create_person(&person).await.expect("person").id;
+        let invitation = app.store.auth().invite_worker(&b, &at_b, WORKER_EMAIL, fixed_now()).await.unwrap();
+        let link = format!("/me/accept?ods=RRK&token={}", invitation.token);
+        let mut guesser = Browser::new(&app);
+        for guess in 0..10 {
+            let (_, page, _) = guesser.get(&link).await;
+            let wrong = format!("wrong guess number {guess}");
+            let (status, page, _) = accept(&mut guesser, &page, &invitation.token, "RRK", &wrong, &wrong).await;
+            assert_eq!(status, 422);
+            assert!(page.contains("is not the password of your existing worker account"), "{page}");
+        }
+        // Locked now: even the right password is refused, here and at sign-in.
+        let (_, page, _) = guesser.get(&link).await;
+        let (status, page, _) = accept(&mut guesser, &page, &invitation.token, "RRK", PASSWORD, PASSWORD).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Too many attempts"), "{page}");
+        let mut worker = Browser::new(&app);
+        assert_eq!(worker.worker_sign_in(WORKER_EMAIL, PASSWORD).await.0, 422);
+        app
+    })
+    .await;
+}

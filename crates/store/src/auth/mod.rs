@@ -212,11 +212,6 @@ impl Auth<'_> {
         .map_err(|e| StoreError::Config(format!("password hashing failed: {e}")))
     }
 
-    /// [`Auth::try_verify_password`], with "busy" taken as a wrong password.
-    async fn verify_password(&self, hash: Option<String>, password: String) -> bool {
-        self.try_verify_password(hash, password).await.unwrap_or(false)
-    }
-
     /// Verifies on a blocking thread, in turn with other hashes (`Busy` when too many wait); an absent
     /// hash is verified against a dummy so that unknown accounts take as long as known ones.
     async fn try_verify_password(&self, hash: Option<String>, password: String) -> Result<bool> {

@@ -156,8 +156,9 @@ impl Auth<'_> {
     }
 
     /// Accepts an invitation at `now`: makes the worker account (password set here) or, when one exists
-    /// for the invitation's email, checks its password; then links the record to it, once. Refusals name
-    /// `token` (unknown, another organisation's, expired, used) or `password`.
+    /// for the invitation's email, checks its password (through the login throttle, with the client of
+    /// [`Auth::from_client`]); then links the record to it, once. Refusals name `token` (unknown, another
+    /// organisation's, expired, used) or `password`.
     pub async fn accept_invitation(&self, accept: &AcceptInvitation<'_>, now: DateTime<Utc>) -> Result<Principal> {
         let token = accept.token.trim();
         if !token.starts_with(INVITATION_PREFIX) || token.len() != INVITATION_PREFIX.len() + 64 {
@@ -194,10 +195,17 @@ impl Auth<'_> {
             .await?;
         let (account_id, new_hash) = match existing {
             Some(row) => {
+                // The existing account's password, throttled as its sign-in is: an invitation (which HR
+                // can make for any email) must not become a way round the login throttle.
+                let key = format!("worker:{email}");
+                let guard = &self.store.auth_settings.guard;
+                guard.check(Some(&key), self.client)?;
                 let hash: Option<String> = row.try_get("password_hash")?;
-                if !self.verify_password(hash, accept.password.to_owned()).await {
+                if !self.try_verify_password(hash, accept.password.to_owned()).await? {
+                    guard.failed(Some(&key), self.client);
                     return Err(StoreError::invalid("password", "is not the password of your existing worker account"));
                 }
+                guard.succeeded(Some(&key));
                 (row.try_get::<String, _>("id")?, None)
             }
             None => (db::new_id(), Some(self.hash_password(accept.password.to_owned()).await?)),

@@ -177,6 +177,7 @@ struct AcceptForm {
 /// Accepts the invitation (the store call the API's accept route makes) and signs the worker in. Anyone.
 async fn accept(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     LoginCsrf(expected): LoginCsrf,
     Form(form): Form<AcceptForm>,
 ) -> WebResult<Response> {
@@ -191,8 +192,12 @@ async fn accept(
         return Ok(accept_page(&state, errors, form.ods, form.token, None));
     }
     let accept = AcceptInvitation { ods_code: &form.ods, token: &form.token, password: &form.password };
-    let principal = match state.store.auth().accept_invitation(&accept, (state.clock)()).await {
+    let principal = match state.store.auth().from_client(client).accept_invitation(&accept, (state.clock)()).await {
         Ok(principal) => principal,
+        Err(StoreError::Throttled { retry_after_secs } | StoreError::Busy { retry_after_secs }) => {
+            throttled(&mut errors, "password", retry_after_secs);
+            return Ok(accept_page(&state, errors, form.ods, form.token, None));
+        }
         Err(StoreError::Invalid(e)) if e.field == "password" => {
             errors.add("password", format!("Your password {}", e.problem));
             return Ok(accept_page(&state, errors, form.ods, form.token, None));
