@@ -48,6 +48,7 @@ pub use dataset::{
     IssuedCredential, PersonRef, PersonSources, Record, STATUS_LIST_SIZE, TransferMatch, oh_source_id,
 };
 pub use dataset::{CohortEntry, CohortOutcome, CohortResult, Proposal};
+pub use dataset::{Expiring, ExpiringKind, RoleCount};
 pub use dataset::{
     NewOffer, NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,
     PresentationStatus, Redemption, StoredOffer, pin_hash, secret_hash,

@@ -1,7 +1,8 @@
 //! TOTP second factors for the portal (RFC 6238 over HOTP, RFC 4226): HMAC-SHA-1, 30-second steps,
 //! six digits, one step of clock drift either side, and no code accepted twice (`last_step`).
 //!
-//! An admin marks a user as required to use one ([`Auth::set_totp_required`]); the user then enrols
+//! An admin marks a user, or the whole organisation, as required to use one ([`Auth::set_totp_required`],
+//! [`Auth::set_org_totp_required`]); the user then enrols
 //! at their next sign-in (a fresh secret shown once as an `otpauth://` link, confirmed by a correct
 //! code). Wrong codes count against the same login throttle as wrong passwords.
 //!
@@ -119,19 +120,58 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl Auth<'_> {
-    /// Whether `user_id` must, and can, give a second factor.
+    /// Whether `user_id` must, and can, give a second factor: required when the user's own flag or
+    /// their organisation's ([`Auth::set_org_totp_required`]) is set.
     pub async fn totp_state(&self, user_id: &str) -> Result<TotpState> {
-        let row = sqlx::query("SELECT required, confirmed_at FROM user_totp WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(&self.store.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT COALESCE(t.required, 0) AS required, t.confirmed_at, COALESCE(o.totp_required, 0) AS org_required \
+             FROM users u LEFT JOIN user_totp t ON t.user_id = u.id LEFT JOIN organisations o ON o.id = u.org_id \
+             WHERE u.id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.store.pool)
+        .await?;
         Ok(match row {
             None => TotpState::default(),
             Some(row) => TotpState {
-                required: row.try_get::<i64, _>("required")? != 0,
+                required: row.try_get::<i64, _>("required")? != 0 || row.try_get::<i64, _>("org_required")? != 0,
                 enrolled: row.try_get::<Option<String>, _>("confirmed_at")?.is_some(),
             },
         })
+    }
+
+    /// Whether the scope's organisation requires a second factor of all its users.
+    pub async fn org_totp_required(&self, scope: &OrgScope) -> Result<bool> {
+        let row = sqlx::query("SELECT totp_required FROM organisations WHERE id = $1")
+            .bind(scope.org_id())
+            .fetch_optional(&self.store.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.try_get::<i64, _>("totp_required")? != 0)
+    }
+
+    /// Requires (or stops requiring) a second factor of every user of the scope's organisation;
+    /// each then enrols at their next sign-in. Audited on the organisation's chain.
+    pub async fn set_org_totp_required(&self, scope: &OrgScope, required: bool) -> Result<()> {
+        let mut tx = db::begin(&self.store.pool, self.store.backend).await?;
+        let done = sqlx::query("UPDATE organisations SET totp_required = $2 WHERE id = $1")
+            .bind(scope.org_id())
+            .bind(i64::from(required))
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let action = if required { "organisation.totp_require" } else { "organisation.totp_unrequire" };
+        audit::append(
+            &mut tx,
+            scope.org_id(),
+            scope.actor(),
+            Event { action, subject_type: "organisation", subject_id: Some(scope.org_id()) },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Requires (or stops requiring) a second factor of a user of the scope's organisation. Audited.

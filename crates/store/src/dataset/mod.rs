@@ -15,6 +15,7 @@ mod import;
 mod me;
 mod offers;
 mod oh;
+mod outlook;
 mod people;
 mod presentations;
 mod requirements;
@@ -45,6 +46,7 @@ pub use me::{
     ACCESS_LOG_LIMIT, AccessActor, AccessEntry, ContactChange, ContactDetails, Me, MyLink, MyOrganisation, MyRecord,
 };
 pub use offers::{NewOffer, Redemption, StoredOffer, pin_hash, secret_hash};
+pub use outlook::{Expiring, ExpiringKind, RoleCount};
 pub use presentations::{
     NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,
     PresentationStatus,
