@@ -191,8 +191,21 @@ async fn create_review(
     ValidJson(input): ValidJson<ReviewInput>,
 ) -> ApiResult<(StatusCode, Json<ReviewView>)> {
     caller.require(&[Role::Verifier, Role::Hr])?;
-    let dataset = state.store.dataset(&caller.scope);
-    let record = dataset.get_presentation_request(&request_id).await?;
+    let review = record_review(&state, &caller.scope, &request_id, &input).await?;
+    Ok((StatusCode::CREATED, Json(review.into())))
+}
+
+/// Checks the reviewer's decisions against the request's answer and records them: what
+/// [`create_review`] does after authorising, shared with the portal's review page. The errors are
+/// the route's (422 naming the field, 409 when reviewed already, 404 for another organisation's).
+pub async fn record_review(
+    state: &AppState,
+    scope: &store::OrgScope,
+    request_id: &str,
+    input: &ReviewInput,
+) -> ApiResult<Review> {
+    let dataset = state.store.dataset(scope);
+    let record = dataset.get_presentation_request(request_id).await?;
     let result: ReadyResult = match record.result_doc.as_deref() {
         Some(doc) => serde_json::from_str(doc).map_err(|e| ApiError::Internal(e.to_string()))?,
         None => return Err(ApiError::invalid("request", "has not been answered yet")),
@@ -257,12 +270,12 @@ async fn create_review(
         smartcard_uuid: None,
     };
     person.validate(state.today()).map_err(|errors| ApiError::from(errors.under("worker")))?;
-    let applicant = match input.applicant {
+    let applicant = match &input.applicant {
         Some(a) => {
             let assignment = Assignment {
                 role: record.role_code.clone(),
                 staff_group: a.staff_group,
-                band: a.band,
+                band: a.band.clone(),
                 start_date: a.start_date,
                 end_date: None,
                 status: AssignmentStatus::Applicant,
@@ -272,9 +285,8 @@ async fn create_review(
         }
         None => None,
     };
-    let review = NewReview { request_id: &request_id, worker: &person, accepted, bypassed, applicant };
-    let review = dataset.record_review(&review).await?;
-    Ok((StatusCode::CREATED, Json(review.into())))
+    let review = NewReview { request_id, worker: &person, accepted, bypassed, applicant };
+    Ok(dataset.record_review(&review).await?)
 }
 
 /// The review of a request. Role: verifier or hr. 404 when it has not been reviewed or is another

@@ -10,15 +10,20 @@
 //!
 //! This module writes no SQL and holds no business rules.
 
+mod admin;
 mod agreements;
 pub mod assets;
 mod charts;
+mod checks;
 mod dashboard;
+mod forms;
+mod immunisations;
 mod login;
 mod me;
 mod people;
 mod records;
 mod registry;
+mod review;
 mod session;
 mod verify;
 
@@ -47,11 +52,15 @@ pub fn router() -> Router<AppState> {
         .merge(login::router())
         .merge(people::router())
         .merge(records::router())
+        .merge(checks::router())
+        .merge(immunisations::router())
         .merge(dashboard::router())
         .merge(verify::router())
+        .merge(review::router())
         .merge(registry::router())
         .merge(agreements::router())
         .merge(me::router())
+        .merge(admin::router())
         .layer(axum::middleware::from_fn(page_headers))
 }
 
@@ -121,6 +130,9 @@ pub fn menu(roles: &[Role], operator: bool, current: &str) -> Vec<MenuItem> {
     }
     if !operator && roles.contains(&Role::Worker) {
         items.extend(me::MENU.iter().copied());
+    }
+    if roles.contains(&Role::Admin) {
+        items.push(("/admin/security", "Sign-in security"));
     }
     items.into_iter().map(|(href, label)| MenuItem { href, label, current: href == current }).collect()
 }

@@ -104,6 +104,8 @@ async fn search(
 
 struct Row {
     cells: Vec<String>,
+    /// A link to correct the record: (href, what it is, for the link's hidden text).
+    edit: Option<(String, String)>,
 }
 
 struct ComplianceRow {
@@ -138,6 +140,8 @@ struct PersonPage {
     gaps: usize,
     credentials: Vec<CredentialRow>,
     can_train: bool,
+    can_check: bool,
+    can_immunise: bool,
     can_issue: bool,
     contact_changes: Vec<Row>,
     offer_types: Vec<(&'static str, String)>,
@@ -180,6 +184,7 @@ async fn person(
         .await?
         .into_iter()
         .map(|a| Row {
+            edit: None,
             cells: vec![
                 a.value.role.clone(),
                 words(&a.value.staff_group),
@@ -189,11 +194,16 @@ async fn person(
             ],
         })
         .collect();
+    let can_check = caller.require(super::checks::WRITERS).is_ok();
+    let can_train = caller.require(&[Role::Training]).is_ok();
+    let can_immunise = caller.require(super::immunisations::WRITERS).is_ok();
     let checks = dataset
         .list_checks(&person_id)
         .await?
         .into_iter()
         .map(|c| Row {
+            edit: can_check
+                .then(|| (format!("/people/{person_id}/checks/{}", c.id), c.value.kind().label().to_owned())),
             cells: vec![
                 c.value.kind().label().to_owned(),
                 words(&c.value.outcome),
@@ -207,6 +217,7 @@ async fn person(
         .await?
         .into_iter()
         .map(|c| Row {
+            edit: can_train.then(|| (format!("/people/{person_id}/competences/{}", c.id), c.value.competence.label())),
             cells: vec![
                 c.value.competence.label(),
                 long_date(c.value.completed_on),
@@ -220,6 +231,8 @@ async fn person(
         .await?
         .into_iter()
         .map(|i| Row {
+            edit: (can_immunise && i.value.passport.is_none())
+                .then(|| (format!("/people/{person_id}/immunisations/{}", i.id), i.value.antigen.label().to_owned())),
             cells: vec![i.value.antigen.label().to_owned(), words(&i.value.status), i.value.doses.len().to_string()],
         })
         .collect();
@@ -279,6 +292,8 @@ async fn person(
     };
     let notice = match query.saved.as_deref() {
         Some("competence") => Some("Competence saved"),
+        Some("check") => Some("Employment check saved"),
+        Some("immunisation") => Some("Immunisation saved"),
         Some("credential") => Some("Credential status changed"),
         _ => None,
     };
@@ -295,7 +310,9 @@ async fn person(
         compliance,
         gaps,
         credentials,
-        can_train: caller.require(&[Role::Training]).is_ok(),
+        can_train,
+        can_check,
+        can_immunise,
         can_issue,
         contact_changes,
         offer_types: PassportType::ALL.iter().map(|t| (t.key(), t.key().replace('_', " "))).collect(),

@@ -9,4 +9,5 @@ mod browser;
 mod browser_me;
 mod http;
 mod me;
+mod pages;
 mod world;
