@@ -139,8 +139,15 @@ async fn dashboard(State(state): State<AppState>, signed: Signed) -> WebResult<R
         .collect();
     let today = state.today();
     let by_role = dataset.compliance_by_role(today).await?;
-    let role_bars: Vec<(String, usize, &str)> =
-        by_role.iter().map(|r| (format!("{} not compliant", r.role), r.expired + r.missing, RED)).collect();
+    let role_bars: Vec<(String, usize, &str)> = by_role
+        .iter()
+        .flat_map(|r| {
+            [
+                (format!("{}: compliant", r.role), r.met + r.due_soon, GREEN),
+                (format!("{}: not compliant", r.role), r.expired + r.missing, RED),
+            ]
+        })
+        .collect();
     let role_rows = by_role
         .into_iter()
         .map(|r| RoleRow { role: r.role, met: r.met, due_soon: r.due_soon, expired: r.expired, missing: r.missing })
@@ -177,7 +184,7 @@ async fn dashboard(State(state): State<AppState>, signed: Signed) -> WebResult<R
         status_rows: status_rows.iter().map(|(l, v, _)| (l.clone(), *v)).collect(),
         subject_chart: charts::bars("subject-chart", "Gaps by CSTF subject", &subject_rows),
         subject_rows: subject_rows.iter().map(|(l, v, _)| (l.clone(), *v)).collect(),
-        role_chart: charts::bars("role-chart", "People not compliant in each role", &role_bars),
+        role_chart: charts::bars("role-chart", "People compliant and not compliant in each role", &role_bars),
         role_rows,
         windows,
         expiring_capped,

@@ -18,7 +18,7 @@ use wallet::{KdfParams, Wallet, issuance, presentation};
 use crate::world::{self, PASSWORD};
 
 const AXE: &str = include_str!("axe/axe.min.js");
-const FAST: KdfParams = KdfParams { m_cost: 64, t_cost: 1, p_cost: 1 };
+pub(crate) const FAST: KdfParams = KdfParams { m_cost: 64, t_cost: 1, p_cost: 1 };
 
 pub(crate) fn find_binary(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -130,7 +130,7 @@ pub(crate) async fn path_of(client: &Client) -> String {
     client.current_url().await.unwrap().path().to_owned()
 }
 
-async fn sign_in(client: &Client, app: &TestApp, ods: &str, email: &str) {
+pub(crate) async fn sign_in(client: &Client, app: &TestApp, ods: &str, email: &str) {
     client.goto(&app.url("/login")).await.unwrap();
     fill(client, "#ods", ods).await;
     fill(client, "#email", email).await;
