@@ -11,6 +11,7 @@ mod credentials;
 mod import;
 mod me;
 mod oid4vc;
+mod outlook;
 mod people;
 mod perf;
 mod records;
