@@ -1,6 +1,7 @@
 //! The host's review of an answered presentation request: for each requirement, accept the presented
 //! credential into the host's records (provenance `passport`) or bypass it with a reason, after naming
-//! the worker as the host knows them. The decisions go through the API's own `record_review`, so the
+//! the worker as the host knows them, and optionally take them on as an applicant for the request's role.
+//! The decisions go through the API's own `record_review`, so the
 //! page and `POST /presentation-requests/{id}/review` refuse alike; each refusal is shown on its field.
 //! Once recorded, the page shows the review.
 //!
@@ -12,6 +13,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use domain::assignment::{Band, StaffGroup};
 use serde::Deserialize;
 use store::{ReviewDecision, StoreError};
 
@@ -19,7 +21,7 @@ use super::forms::Submitted;
 use super::verify::VERIFIERS;
 use super::{Chrome, FormErrors, Signed, WebError, WebResult, long_date, parse_date, render};
 use crate::AppState;
-use crate::api::review::{BypassInput, ReviewInput, WorkerInput, record_review};
+use crate::api::review::{ApplicantInput, BypassInput, ReviewInput, WorkerInput, record_review};
 use crate::error::ApiError;
 use crate::oid4vp::ReadyResult;
 
@@ -54,6 +56,11 @@ struct ReviewPage {
     date_of_birth: String,
     ni_number: String,
     items: Vec<ItemView>,
+    applicant: bool,
+    staff_group: String,
+    band: String,
+    start_date: String,
+    staff_groups: Vec<(&'static str, &'static str)>,
 }
 
 struct DecidedRow {
@@ -124,6 +131,11 @@ fn form_page(
         date_of_birth: form.get("date_of_birth").to_owned(),
         ni_number: form.get("ni_number").to_owned(),
         items,
+        applicant: !form.get("applicant").is_empty(),
+        staff_group: form.get("applicant_staff_group").to_owned(),
+        band: form.get("applicant_band").to_owned(),
+        start_date: form.get("applicant_start_date").to_owned(),
+        staff_groups: StaffGroup::ALL.iter().map(|g| (g.key(), g.esr_name())).collect(),
     };
     (status, render(&page)).into_response()
 }
@@ -237,6 +249,27 @@ fn build(result: &ReadyResult, form: &Submitted) -> Result<Built, FormErrors> {
     if accept.is_empty() && bypass.is_empty() && !result.requirements.is_empty() {
         errors.add("decision-0", "Accept or bypass at least one requirement");
     }
+    let applicant = if form.get("applicant").is_empty() {
+        None
+    } else {
+        let staff_group = StaffGroup::parse(form.get("applicant_staff_group"))
+            .map_err(|_| errors.add("applicant_staff_group", "Select the staff group they join"))
+            .ok();
+        let band = match form.get("applicant_band").trim() {
+            "" => {
+                errors.add("applicant_band", "Enter the band, for example 5");
+                None
+            }
+            text => Band::parse(text).map_err(|e| errors.add("applicant_band", format!("Band: {}", e.problem))).ok(),
+        };
+        let start_date = parse_date(form.get("applicant_start_date"))
+            .map_err(|m| errors.add("applicant_start_date", format!("Planned start date: {}", m.to_lowercase())))
+            .ok();
+        match (staff_group, band, start_date) {
+            (Some(staff_group), Some(band), Some(start_date)) => Some(ApplicantInput { staff_group, band, start_date }),
+            _ => None,
+        }
+    };
     let Some(date_of_birth) = date_of_birth.filter(|_| errors.is_empty()) else { return Err(errors) };
     let worker = WorkerInput {
         given_name: form.get("given_name").trim().to_owned(),
@@ -244,7 +277,7 @@ fn build(result: &ReadyResult, form: &Submitted) -> Result<Built, FormErrors> {
         date_of_birth,
         ni_number: form.get("ni_number").trim().to_owned(),
     };
-    Ok(Built { input: ReviewInput { worker, accept, bypass, applicant: None }, accepted, bypassed })
+    Ok(Built { input: ReviewInput { worker, accept, bypass, applicant }, accepted, bypassed })
 }
 
 /// The form field an API error names: `worker.ni_number` → `ni_number`, `bypass[1].reason` → the
@@ -255,6 +288,12 @@ fn field_of(built: &Built, api_field: &str) -> String {
         return match rest {
             "given_name" | "family_name" | "date_of_birth" | "ni_number" => rest.to_owned(),
             _ => "given_name".to_owned(),
+        };
+    }
+    if let Some(rest) = api_field.strip_prefix("applicant.") {
+        return match rest {
+            "staff_group" | "band" | "start_date" => format!("applicant_{rest}"),
+            _ => "applicant_band".to_owned(),
         };
     }
     if let Some(rest) = api_field.strip_prefix("bypass[")
@@ -320,6 +359,9 @@ fn sentence(api_field: &str, problem: &str, result: &ReadyResult, built: &Built)
         return format!("{}: {problem}", o.label);
     }
     let label = match field.as_str() {
+        "applicant_staff_group" => "Staff group",
+        "applicant_band" => "Band",
+        "applicant_start_date" => "Planned start date",
         "given_name" => "Given name",
         "family_name" => "Family name",
         "date_of_birth" => "Date of birth",
@@ -354,5 +396,6 @@ mod tests {
         assert_eq!(field_of(&b, "bypass[0].reason"), "reason-1");
         assert_eq!(field_of(&b, "accept[1]"), "decision-2");
         assert_eq!(field_of(&b, "accept"), "decision-0");
+        assert_eq!(field_of(&b, "applicant.band"), "applicant_band");
     }
 }

@@ -450,12 +450,17 @@ async fn host_review_names_each_refusal_then_accepts_and_bypasses() {
             ("ni_number", "AB123456C".into()),
             (d_dbs.as_str(), "accept".into()),
             (d_hep.as_str(), "bypass".into()),
+            ("applicant", "yes".into()),
+            ("applicant_staff_group", "nursing_and_midwifery_registered".into()),
+            ("applicant_start_date", "5/1/2027".into()),
         ];
         let (status, page, _) = host.post(&review, &pairs(&bad)).await;
         assert_eq!(status, 422, "{page}");
         assert!(names(&page, "date_of_birth"), "{:?}", summary(&page));
+        assert!(names(&page, "applicant_band"), "the applicant's band: {:?}", summary(&page));
         let mut next = bad.to_vec();
         next[3].1 = "14/3/1988".into();
+        next.push(("applicant_band", "5".into()));
         let (status, page, _) = host.post(&review, &pairs(&next)).await;
         assert_eq!(status, 422);
         assert!(names(&page, "family_name") || names(&page, &r_hep), "{:?}", summary(&page));
@@ -509,6 +514,13 @@ async fn host_review_names_each_refusal_then_accepts_and_bypasses() {
         let stored = app.store.dataset(&b).get_review(&id).await.unwrap();
         assert_eq!(stored.items.len(), 3);
         assert!(stored.person_created);
+        let assignments = app.store.dataset(&b).list_assignments(&stored.person_id).await.unwrap();
+        assert_eq!(assignments.len(), 1, "taken on as an applicant");
+        assert_eq!(
+            (assignments[0].value.role.as_str(), assignments[0].value.status.as_str()),
+            ("BANK-RN", "applicant")
+        );
+        assert_eq!(assignments[0].value.start_date.to_string(), "2027-01-05");
         let (status, page, _) = host.get(&format!("{review}?saved=1")).await;
         assert_eq!(status, 200);
         assert!(page.contains("Review recorded") && page.contains("OH appointment booked for the first shift"));
