@@ -54,24 +54,23 @@ pub struct Expiring {
     pub expires_on: NaiveDate,
 }
 
-/// Each person's current record per check kind or competence: the one that lasts longest (a record
-/// that does not expire outlasts every other). Older records superseded by a renewal are not listed.
-const EXPIRING_SQL: &str = "\
-    SELECT x.what, x.id, x.person_id, x.expires_on, x.doc, p.doc AS person_doc FROM ( \
-      SELECT 'check' AS what, e.id, e.person_id, e.expires_on, e.doc FROM employment_checks e \
-      WHERE e.org_id = $1 AND e.expires_on >= $2 AND e.expires_on <= $3 AND NOT EXISTS ( \
-        SELECT 1 FROM employment_checks n WHERE n.org_id = e.org_id AND n.person_id = e.person_id \
-        AND n.kind = e.kind AND n.id <> e.id AND (n.expires_on IS NULL OR n.expires_on > e.expires_on)) \
-      UNION ALL \
-      SELECT 'competence' AS what, c.id, c.person_id, c.expires_on, c.doc FROM competences c \
-      WHERE c.org_id = $1 AND c.expires_on >= $2 AND c.expires_on <= $3 AND NOT EXISTS ( \
-        SELECT 1 FROM competences n WHERE n.org_id = c.org_id AND n.person_id = c.person_id \
-        AND n.competence_key = c.competence_key AND n.id <> c.id \
-        AND (n.expires_on IS NULL OR n.expires_on > c.expires_on)) \
-    ) x \
-    JOIN people p ON p.org_id = $1 AND p.id = x.person_id \
-    JOIN compliance_cache cc ON cc.org_id = $1 AND cc.person_id = x.person_id AND cc.overall <> 'none' \
-    ORDER BY x.expires_on, x.person_id, x.id LIMIT $4";
+/// Each person's current record of one check kind or competence (the one that lasts longest: a record
+/// that does not expire outlasts every other; of two that end the same day, the later id) expiring in
+/// the window, soonest first. One query per table, each walking the `(org_id, expires_on)` index in
+/// order and stopping at the limit: the time grows with the rows walked (those listed, and the
+/// superseded or not-in-post ones before them), not with the size of the organisation.
+fn expiring_sql(table: &str, key: &str) -> String {
+    format!(
+        "SELECT r.id, r.person_id, r.expires_on, r.doc, p.doc AS person_doc FROM {table} r \
+         JOIN people p ON p.org_id = r.org_id AND p.id = r.person_id \
+         JOIN compliance_cache cc ON cc.org_id = r.org_id AND cc.person_id = r.person_id AND cc.overall <> 'none' \
+         WHERE r.org_id = $1 AND r.expires_on >= $2 AND r.expires_on <= $3 AND NOT EXISTS ( \
+           SELECT 1 FROM {table} n WHERE n.org_id = r.org_id AND n.person_id = r.person_id \
+           AND n.{key} = r.{key} AND n.id <> r.id \
+           AND (n.expires_on IS NULL OR n.expires_on > r.expires_on OR (n.expires_on = r.expires_on AND n.id > r.id))) \
+         ORDER BY r.expires_on LIMIT $4"
+    )
+}
 
 impl Dataset<'_> {
     /// People in post per role code and their overall status, in one query. Audited once.
@@ -113,43 +112,51 @@ impl Dataset<'_> {
     }
 
     /// The current checks and competences of people in post that expire from `today` to `within_days`
-    /// days later (inclusive), soonest first, at most `limit`, named: one query. Each person listed
-    /// is audited as read, as [`Dataset::name_people`] does.
+    /// days later (inclusive), soonest first, at most `limit`, named: one query per table. Each person
+    /// listed is audited as read, as [`Dataset::name_people`] does.
     pub async fn expiring(&self, today: NaiveDate, within_days: u32, limit: u32) -> Result<Vec<Expiring>> {
         let until = today.checked_add_days(Days::new(u64::from(within_days))).unwrap_or(NaiveDate::MAX);
         let mut tx = self.begin().await?;
-        let rows = sqlx::query(EXPIRING_SQL)
-            .bind(self.org())
-            .bind(db::date(today))
-            .bind(db::date(until))
-            .bind(i64::from(limit))
-            .fetch_all(&mut *tx)
-            .await?;
-        let mut listed = Vec::with_capacity(rows.len());
-        for row in rows {
-            let what: String = row.try_get("what")?;
-            let doc: String = row.try_get("doc")?;
-            let (kind, label) = if what == "check" {
-                let check: EmploymentCheck = db::from_doc(&doc, "employment_checks")?;
-                (ExpiringKind::Check, check.kind().label().to_owned())
-            } else {
-                let competence: Competence = db::from_doc(&doc, "competences")?;
-                (ExpiringKind::Competence, competence.competence.label())
+        let mut listed = Vec::new();
+        for kind in [ExpiringKind::Check, ExpiringKind::Competence] {
+            let sql = match kind {
+                ExpiringKind::Check => expiring_sql("employment_checks", "kind"),
+                ExpiringKind::Competence => expiring_sql("competences", "competence_key"),
             };
-            let person: Person = db::from_doc(&row.try_get::<String, _>("person_doc")?, "people")?;
-            let expires: String = row.try_get("expires_on")?;
-            let expires_on = NaiveDate::parse_from_str(&expires, "%Y-%m-%d")
-                .map_err(|e| StoreError::Corrupt { table: "expiring", reason: format!("date {expires:?}: {e}") })?;
-            listed.push(Expiring {
-                person_id: row.try_get("person_id")?,
-                given_name: person.given_name,
-                family_name: person.family_name,
-                kind,
-                record_id: row.try_get("id")?,
-                label,
-                expires_on,
-            });
+            let rows = sqlx::query(&sql)
+                .bind(self.org())
+                .bind(db::date(today))
+                .bind(db::date(until))
+                .bind(i64::from(limit))
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in rows {
+                let doc: String = row.try_get("doc")?;
+                let label = match kind {
+                    ExpiringKind::Check => {
+                        db::from_doc::<EmploymentCheck>(&doc, "employment_checks")?.kind().label().to_owned()
+                    }
+                    ExpiringKind::Competence => db::from_doc::<Competence>(&doc, "competences")?.competence.label(),
+                };
+                let person: Person = db::from_doc(&row.try_get::<String, _>("person_doc")?, "people")?;
+                let expires: String = row.try_get("expires_on")?;
+                let expires_on = NaiveDate::parse_from_str(&expires, "%Y-%m-%d")
+                    .map_err(|e| StoreError::Corrupt { table: "expiring", reason: format!("date {expires:?}: {e}") })?;
+                listed.push(Expiring {
+                    person_id: row.try_get("person_id")?,
+                    given_name: person.given_name,
+                    family_name: person.family_name,
+                    kind,
+                    record_id: row.try_get("id")?,
+                    label,
+                    expires_on,
+                });
+            }
         }
+        listed.sort_by(|a, b| {
+            (a.expires_on, &a.person_id, &a.record_id).cmp(&(b.expires_on, &b.person_id, &b.record_id))
+        });
+        listed.truncate(limit as usize);
         let mut audited: Vec<&str> = Vec::new();
         for item in &listed {
             if !audited.contains(&item.person_id.as_str()) {

@@ -39,6 +39,8 @@ async fn expiring_lists_current_records_of_people_in_post_soonest_first() {
         let mut dbs = dbs_check("2025-01-10");
         dbs.expires_on = Some(date("2026-07-16"));
         ds.add_check(&in_post, &dbs).await.unwrap();
+        // Recorded twice by mistake: listed once.
+        ds.add_check(&in_post, &dbs).await.unwrap();
         let mut old = dbs_check("2022-01-10");
         old.expires_on = Some(date("2026-06-06"));
         ds.add_check(&in_post, &old).await.unwrap();
