@@ -1,7 +1,8 @@
 //! Portal tests: one binary. `http` drives the pages with a plain HTTP client (sign-in with TOTP, CSRF
 //! refusals, organisation isolation, role 404s, security headers); `browser` drives real Chromium over
 //! WebDriver through the whole HR → wallet → host story, runs axe-core on every page and takes
-//! screenshots. The browser tests print `skipped: chromium not installed` where Chromium or chromedriver
+//! screenshots. `pages` and `browser_pages` do the same for the check, immunisation, dashboard, host
+//! review, registry and admin pages. The browser tests print `skipped: chromium not installed` where Chromium or chromedriver
 //! is missing.
 
 mod agreements;
