@@ -285,6 +285,7 @@ async fn person(
             .iter()
             .map(|c| Row {
                 cells: vec![long_date(c.provenance.recorded_at.date_naive()), contact(&c.before), contact(&c.after)],
+                edit: None,
             })
             .collect()
     } else {

@@ -18,6 +18,7 @@ fn role(code: &str) -> RoleRequirements {
         }],
         immunisations: vec![],
         epp_required: false,
+        agreement_required: false,
     }
 }
 

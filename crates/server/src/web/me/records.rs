@@ -43,6 +43,8 @@ fn date_or(date: Option<NaiveDate>, none: &str) -> String {
 /// A table's rows.
 pub struct Row {
     pub cells: Vec<String>,
+    /// Always `None` here: the shared table template offers HR a correction link; a worker corrects nothing.
+    pub edit: Option<(String, String)>,
 }
 
 /// Links between the pages about one organisation's record.
@@ -148,6 +150,7 @@ async fn record(
         .assignments
         .iter()
         .map(|a| Row {
+            edit: None,
             cells: vec![
                 a.role.clone(),
                 words(&a.staff_group),
@@ -168,6 +171,7 @@ async fn record(
                 None => c.label,
             };
             Row {
+                edit: None,
                 cells: vec![
                     label,
                     words(&c.outcome),
@@ -182,11 +186,14 @@ async fn record(
         .iter()
         .map(|c| {
             let c = CompetenceSummary::of(c);
-            Row { cells: vec![c.name, long_date(c.completed_on), date_or(c.expires_on, "Does not expire")] }
+            Row { edit: None, cells: vec![c.name, long_date(c.completed_on), date_or(c.expires_on, "Does not expire")] }
         })
         .collect();
-    let immunisations =
-        r.immunisations.iter().map(|i| Row { cells: vec![i.antigen().label().to_owned(), words(&i.status)] }).collect();
+    let immunisations = r
+        .immunisations
+        .iter()
+        .map(|i| Row { edit: None, cells: vec![i.antigen().label().to_owned(), words(&i.status)] })
+        .collect();
     let oh_clearance = r.oh_clearance.as_ref().map(|c| format!("{}, {}", words(&c.epp), long_date(c.cleared_on)));
     let notice = match query.saved.as_deref() {
         Some("contact") => Some("Your contact details have been changed"),
@@ -406,6 +413,7 @@ async fn transfers(State(state): State<AppState>, worker: Worker, Path(ods): Pat
         .iter()
         .rev()
         .map(|s| Row {
+            edit: None,
             cells: vec![
                 long_date(s.at.date_naive()),
                 (if s.given { "Given" } else { "Withdrawn" }).to_owned(),
@@ -418,6 +426,7 @@ async fn transfers(State(state): State<AppState>, worker: Worker, Path(ods): Pat
         .await?
         .iter()
         .map(|t| Row {
+            edit: None,
             cells: vec![t.source_ods.as_str().to_owned(), words(&t.status), long_date(t.proposed_at.date_naive())],
         })
         .collect();
