@@ -7,6 +7,7 @@
 
 mod agreements;
 mod browser;
+mod browser_agreements;
 mod browser_me;
 mod browser_pages;
 mod http;
