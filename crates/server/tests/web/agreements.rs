@@ -132,6 +132,29 @@ async fn parties_draft_propose_sign_and_withdraw_a_deployment_in_the_portal() {
         assert_eq!(verifier.get("/agreements").await.0, 404);
         assert_eq!(verifier.get(&path).await.0, 404);
 
+        // The worker sees it among their agreements and makes the signing request for their own wallet;
+        // another worker and staff cannot.
+        crate::me::with_workers(&app, &w).await;
+        let mut worker = Browser::new(&app);
+        worker.worker_sign_in(crate::me::WORKER_EMAIL, world::PASSWORD).await;
+        let (status, page, _) = worker.get("/me/agreements").await;
+        assert_eq!(status, 200);
+        assert!(
+            page.contains(&id) && page.contains("Staff car park B") && page.contains("Sign with your wallet"),
+            "{page}"
+        );
+        let sign = format!("/me/agreements/{id}/sign");
+        assert_eq!(worker.post(&sign, &[]).await.0, 403);
+        let (status, page, _) = worker.post(&sign, &[("csrf_token", &Browser::csrf_of(&page))]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("id=\"signing-link\"") && page.contains("openid4vp://"), "{page}");
+        let mut other = Browser::new(&app);
+        other.worker_sign_in("other.worker@example.nhs.uk", world::PASSWORD).await;
+        let (_, page, _) = other.get("/me/agreements").await;
+        assert!(!page.contains(&id) && page.contains("You have no agreements yet"), "{page}");
+        assert_eq!(other.post(&sign, &[("csrf_token", &Browser::csrf_of(&page))]).await.0, 404);
+        assert_eq!(employer.get("/me/agreements").await.0, 404);
+
         // A withdrawal needs a reason, then shows it.
         let (status, page, _) =
             host.post(&format!("{path}/withdraw"), &[("csrf_token", &host_csrf), ("reason", " ")]).await;

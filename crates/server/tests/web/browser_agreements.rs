@@ -60,8 +60,12 @@ async fn the_agreement_pages_pass_axe_and_are_photographed() {
     axe(&client, "/agreements/{id} (draft)").await;
     shot(&client, "43-agreement-draft-saved").await;
     click(&client, "#propose").await;
-    wait_for(&client, "#saved").await;
-    assert_eq!(text(&client, "#state").await, "proposed");
+    // The draft's page already has `#saved`: wait for the proposed state itself.
+    let proposed = client
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::XPath("//strong[@id='state' and normalize-space()='proposed']"));
+    proposed.await.expect("the agreement reads proposed");
     sign_out(&client).await;
 
     // The host finds the visiting worker, signs, and shows the worker the signing QR code.
@@ -71,7 +75,8 @@ async fn the_agreement_pages_pass_axe_and_are_photographed() {
     click(&client, "#agreements a").await;
     wait_for(&client, "#sign").await;
     click(&client, "#sign").await;
-    wait_for(&client, "#ask-worker").await;
+    // `#ask-worker` is on the page before the host signs too: wait for the signed page's notice.
+    wait_for(&client, "#saved").await;
     click(&client, "#ask-worker").await;
     wait_for(&client, "#worker-signing").await;
     axe(&client, "/agreements/{id} (worker signing)").await;
@@ -81,6 +86,21 @@ async fn the_agreement_pages_pass_axe_and_are_photographed() {
     wait_for(&client, ".nhsuk-error-summary").await;
     axe(&client, "/agreements/{id} (withdraw without a reason)").await;
     shot(&client, "46-agreement-withdraw-error").await;
+    sign_out(&client).await;
+
+    // The worker reads their agreement and asks their wallet to sign it.
+    crate::me::enrol(&app, &w.a_id, "RJ1", &w.worker_id, crate::me::WORKER_EMAIL).await;
+    client.goto(&app.url("/me/login")).await.unwrap();
+    fill(&client, "#email", crate::me::WORKER_EMAIL).await;
+    fill(&client, "#password", world::PASSWORD).await;
+    click(&client, "button[type=submit]").await;
+    wait_for(&client, "a[href='/me/agreements']").await;
+    visit(&client, &app, "/me/agreements", "47-your-agreements").await;
+    click(&client, "button[id^=sign-]").await;
+    wait_for(&client, "#signing").await;
+    axe(&client, "/me/agreements (signing)").await;
+    shot(&client, "48-your-agreement-signing").await;
+    assert!(text(&client, "#signing-link").await.starts_with("openid4vp://"));
     drop(client);
     app.stop().await;
 }

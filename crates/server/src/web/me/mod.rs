@@ -11,6 +11,7 @@
 
 mod access;
 mod account;
+mod agreements;
 mod contact;
 mod records;
 
@@ -26,11 +27,20 @@ use super::{Chrome, Signed, UserChrome, WebError, menu};
 use crate::AppState;
 
 /// The worker's menu (what `web::menu` shows a worker account).
-pub const MENU: &[(&str, &str)] =
-    &[("/me", "Your records"), ("/me/access-log", "Who used your data"), ("/me/security", "Sign-in security")];
+pub const MENU: &[(&str, &str)] = &[
+    ("/me", "Your records"),
+    ("/me/agreements", "Your agreements"),
+    ("/me/access-log", "Who used your data"),
+    ("/me/security", "Sign-in security"),
+];
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(account::router()).merge(records::router()).merge(contact::router()).merge(access::router())
+    Router::new()
+        .merge(account::router())
+        .merge(records::router())
+        .merge(contact::router())
+        .merge(access::router())
+        .merge(agreements::router())
 }
 
 /// A signed-in worker. Not signed in: to the worker sign-in page; signed in as anyone else: 404.
