@@ -81,10 +81,10 @@ async fn page(
     let views = crate::api::me_agreements::list(state, &worker.scope).await?;
     let status = if problem.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
     let mut cards: Vec<Card> = views.iter().filter_map(card).collect();
-    if let Some((id, link, qr)) = signing {
-        if let Some(c) = cards.iter_mut().find(|c| c.id == id) {
-            c.signing = Some((link, qr));
-        }
+    if let Some((id, link, qr)) = signing
+        && let Some(c) = cards.iter_mut().find(|c| c.id == id)
+    {
+        c.signing = Some((link, qr));
     }
     let page = AgreementsPage { chrome: worker.chrome("/me/agreements"), cards, problem };
     Ok((status, render(&page)).into_response())
