@@ -14,6 +14,9 @@
 //! - RFC 8785 (JSON canonicalisation) and RFC 7515 §7.2.1 (JWS JSON General Serialization), for
 //!   signed workforce sharing agreements: [`agreement`].
 //!
+//! Organisation-signed JWTs between organisations (the transfer across deployments) are our own
+//! profile of compact JWS: [`org_jwt`].
+//!
 //! The trust list is our own format (a JWS signed by the registry operator); see [`trust`].
 //!
 //! What the server calls:
@@ -32,6 +35,7 @@ pub mod error;
 pub mod json;
 pub mod jws;
 pub mod oid4vc;
+pub mod org_jwt;
 pub mod sdjwt;
 pub mod status;
 pub mod trust;

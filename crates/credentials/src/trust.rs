@@ -152,6 +152,12 @@ impl TrustIndex {
         self.by_issuer.contains_key(iss)
     }
 
+    /// The issuer identifier of the organisation the list names with ODS code `ods` (a scan:
+    /// a list holds a few hundred organisations).
+    pub fn issuer_of_ods(&self, ods: &str) -> Option<&str> {
+        self.by_issuer.iter().find(|(_, org)| org.ods_code == ods).map(|(iss, _)| iss.as_str())
+    }
+
     /// Verifies and indexes a signed list in one step.
     pub fn from_signed(token: &str, operator_key: &Jwk, now: i64) -> Result<Self, VerifyError> {
         Self::new(&TrustList::verify(token, operator_key, now)?)

@@ -134,18 +134,30 @@ impl Federation {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(format!("{url}: not an http(s) URL"));
         }
-        let mut response = self.http.get(url).send().await.map_err(|e| e.to_string())?;
+        let response = self.http.get(url).send().await.map_err(|e| e.to_string())?;
         if !response.status().is_success() {
             return Err(format!("{url}: HTTP {}", response.status()));
         }
-        let mut body: Vec<u8> = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
-            body.extend_from_slice(chunk.as_ref());
-            if body.len() > MAX_DOCUMENT_BYTES {
-                return Err(format!("{url}: larger than {MAX_DOCUMENT_BYTES} bytes"));
-            }
+        read_body(url, response).await
+    }
+
+    /// Posts a signed token (`application/jwt`) to another deployment and reads its answer, whatever
+    /// its status, within the document size limit. The caller derives `url` from an issuer a
+    /// trusted list names, never from what a request says.
+    pub async fn post_jwt(&self, url: &str, token: &str) -> Result<(u16, String), String> {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!("{url}: not an http(s) URL"));
         }
-        String::from_utf8(body).map(|s| s.trim().to_owned()).map_err(|_| format!("{url}: not UTF-8"))
+        let response = self
+            .http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/jwt")
+            .body(token.to_owned())
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        Ok((status, read_body(url, response).await?))
     }
 
     /// The status list at `uri` for a credential of issuer `iss`, fetched unless a copy is still
@@ -198,6 +210,18 @@ impl Federation {
     }
 }
 
+/// Reads a response body of at most [`MAX_DOCUMENT_BYTES`] as trimmed UTF-8 text.
+async fn read_body(url: &str, mut response: reqwest::Response) -> Result<String, String> {
+    let mut body: Vec<u8> = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        body.extend_from_slice(chunk.as_ref());
+        if body.len() > MAX_DOCUMENT_BYTES {
+            return Err(format!("{url}: larger than {MAX_DOCUMENT_BYTES} bytes"));
+        }
+    }
+    String::from_utf8(body).map(|s| s.trim().to_owned()).map_err(|_| format!("{url}: not UTF-8"))
+}
+
 /// Every issuer this deployment trusts: its own operator's list first, then the other operators'.
 pub struct TrustView {
     own: Arc<TrustSnapshot>,
@@ -208,6 +232,15 @@ impl TrustView {
     /// Whether any trusted list names `iss`.
     pub fn lists_issuer(&self, iss: &str) -> bool {
         self.own.index.lists_issuer(iss) || self.remote.iter().any(|r| r.lists_issuer(iss))
+    }
+
+    /// The issuer identifier of organisation `ods` when another deployment serves it: named by a
+    /// trusted operator's list and not by our own (ours are reached without leaving the database).
+    pub fn remote_issuer_of_ods(&self, ods: &str) -> Option<String> {
+        if self.own.index.issuer_of_ods(ods).is_some() {
+            return None;
+        }
+        self.remote.iter().find_map(|r| r.issuer_of_ods(ods)).map(str::to_owned)
     }
 }
 

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod federation;
 pub mod http;
+pub mod iat;
 pub mod issuer;
 pub mod json;
 pub mod keys;
@@ -44,7 +45,8 @@ pub fn router(state: AppState) -> Router {
 
 /// [`router`] with the request timeout of `limits`.
 pub fn router_with(state: AppState, limits: &listen::Limits) -> Router {
-    let (api, openapi) = api::router().merge(public::router()).merge(talent_profile::router()).split_for_parts();
+    let (api, openapi) =
+        api::router().merge(public::router()).merge(talent_profile::router()).merge(iat::router()).split_for_parts();
     let openapi = Arc::new(openapi::finish(openapi));
     // The role matrix guards every API route (a route layer: it needs the matched route's template).
     let api = api.route_layer(axum::middleware::from_fn_with_state(state.clone(), roles::enforce));

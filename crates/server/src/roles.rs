@@ -269,6 +269,7 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("GET", "/api/v1/people/{person_id}/transfer-matches", Permission::Transfers),
     ("POST", "/api/v1/people/{person_id}/transfers", Permission::Transfers),
     ("POST", "/api/v1/people/{person_id}/transfers/automatic", Permission::Transfers),
+    ("POST", "/api/v1/people/{person_id}/transfers/remote", Permission::Transfers),
     ("GET", "/api/v1/people/{person_id}/transfers", Permission::Transfers),
     ("GET", "/api/v1/people/{person_id}/service-history", Permission::Transfers),
     ("GET", "/api/v1/transfers", Permission::Transfers),

@@ -47,7 +47,7 @@ pub use dataset::{
     Checkpoint, CredentialStatus, Dataset, ImportBatch, ImportRecord, ImportReport, IssueOutcome, IssueSlot,
     IssuedCredential, PersonRef, PersonSources, Record, STATUS_LIST_SIZE, TransferMatch, oh_source_id,
 };
-pub use dataset::{CohortEntry, CohortOutcome, CohortResult, Proposal};
+pub use dataset::{CohortEntry, CohortOutcome, CohortResult, Proposal, ReleaseRequest, RemoteApplicant};
 pub use dataset::{Expiring, ExpiringKind, RoleCount};
 pub use dataset::{
     NewOffer, NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,

@@ -43,31 +43,7 @@ pub struct OrgFixture {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
-        let db = store::testing::fresh(backend).await;
-        let store = db.store.clone();
-        let mut state = AppState::new(store.clone());
-        state.clock = Arc::new(fixed_now);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind an ephemeral port");
-        let base = format!("http://{}", listener.local_addr().expect("local address"));
-        let (tx, rx) = oneshot::channel::<()>();
-        let serving = state.clone();
-        let server = tokio::spawn(async move {
-            server::serve(listener, serving, async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("server runs");
-        });
-        TestApp {
-            base,
-            client: reqwest::Client::new(),
-            store,
-            backend,
-            state,
-            db: Some(db),
-            shutdown: Some(tx),
-            server: Some(server),
-        }
+        Prepared::new(backend).await.start()
     }
 
     /// Stops the server and removes the database.
@@ -174,6 +150,76 @@ fn uuid_like() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A deployment before its server starts: database, state and bound listener.
+struct Prepared {
+    backend: Backend,
+    db: TestDb,
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    base: String,
+}
+
+impl Prepared {
+    async fn new(backend: Backend) -> Prepared {
+        let db = store::testing::fresh(backend).await;
+        let mut state = AppState::new(db.store.clone());
+        state.clock = Arc::new(fixed_now);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind an ephemeral port");
+        let base = format!("http://{}", listener.local_addr().expect("local address"));
+        Prepared { backend, db, state, listener, base }
+    }
+
+    fn start(self) -> TestApp {
+        let Prepared { backend, db, state, listener, base } = self;
+        let store = db.store.clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let serving = state.clone();
+        let server = tokio::spawn(async move {
+            server::serve(listener, serving, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        TestApp {
+            base,
+            client: reqwest::Client::new(),
+            store,
+            backend,
+            state,
+            db: Some(db),
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+}
+
+/// `n` deployments on `backend`, each its own server and database, where each `(truster, trusted)`
+/// pair configures the truster with the trusted deployment's registry operator (its trust list URL
+/// and key, as `passport serve --trust-operator` does). Each state knows its public URL, so issuer
+/// identifiers computed from `TestApp::state` are the served ones.
+pub async fn spawn_deployments(backend: Backend, n: usize, trusts: &[(usize, usize)]) -> Vec<TestApp> {
+    let mut prepared = Vec::with_capacity(n);
+    let mut operators = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut p = Prepared::new(backend).await;
+        p.state.public_url = Some(p.base.clone());
+        let own = server::issuer::trust_list(&p.state).await.expect("own trust list");
+        operators.push(server::federation::TrustedOperator {
+            trust_list_url: format!("{}/trust-list", p.base),
+            key: own.operator_jwk.clone(),
+        });
+        // The list just built names no organisation yet: the first served one is built afresh.
+        p.state.issuer_cache.invalidate().await;
+        prepared.push(p);
+    }
+    for (i, p) in prepared.iter_mut().enumerate() {
+        let trusted = trusts.iter().filter(|(from, _)| *from == i).map(|(_, to)| operators[*to].clone()).collect();
+        p.state.federation = Arc::new(server::federation::Federation::new(trusted, server::federation::STATUS_MAX_AGE));
+    }
+    prepared.into_iter().map(Prepared::start).collect()
 }
 
 /// Runs `test` against a fresh app on every configured backend; the test hands the app back to be stopped.

@@ -6,6 +6,8 @@
 //! - [`matching`]: finding the previous record on NI number, date of birth and surname (normalised
 //!   for case, spaces, hyphens and diacritics); all three agree → automatic, two of three → a manual
 //!   proposal that a second user approves, never automatic; the most recent employment wins.
+//! - [`remote`]: the signed request and answer when the previous employer is served by another
+//!   deployment, and the rules each side checks.
 //! - [`pds`]: what the Portable Data Set holds (employment check outcomes and dates but never
 //!   documents, CSTF competences — national only from organisations that declared CSTF alignment —,
 //!   immunisations, OH clearance, professional registrations) and the merge rule: a record the new
@@ -16,6 +18,7 @@
 pub mod consent;
 pub mod matching;
 pub mod pds;
+pub mod remote;
 pub mod view;
 
 pub use consent::{ConsentInput, ConsentMethod, ConsentRecord, ConsentState, consent_state};

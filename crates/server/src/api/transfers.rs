@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(matches))
         .routes(routes!(propose, person_transfers))
         .routes(routes!(automatic))
+        .routes(routes!(remote))
         .routes(routes!(service_history))
         .routes(routes!(queue))
         .routes(routes!(report))
@@ -147,6 +148,34 @@ async fn automatic(
     let proposal = state.store.dataset(&caller.scope).auto_transfer(&person_id).await?.map_err(refused)?;
     let status = if proposal.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(proposal.transfer)))
+}
+
+/// The organisation a transfer across deployments comes from.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteBody {
+    /// The previous employer, served by another deployment this one trusts.
+    pub source_ods: OdsCode,
+}
+
+/// Transfer from a previous employer served by another deployment: the request, signed with this
+/// organisation's key, carries the worker's NI number, date of birth, family name and consent; the
+/// data set comes back signed by the previous employer and is verified against the trust lists,
+/// then copied as stage 1 is (all or nothing, with provenance and report). Needs current consent
+/// and an applicant assignment; a transfer already done returns its report and asks nobody. A
+/// refusal by either side is a 422 naming its code. Roles: hr, admin.
+#[utoipa::path(post, path = "/people/{person_id}/transfers/remote", tag = "transfers", request_body = RemoteBody,
+    security(("bearer" = [])), params(("person_id" = String, Path)),
+    responses((status = 200, body = TransferReport), (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 502, body = Problem, description = "the previous employer's deployment did not answer")))]
+async fn remote(
+    State(state): State<AppState>,
+    caller: OrgCaller,
+    Path(person_id): Path<String>,
+    ValidJson(body): ValidJson<RemoteBody>,
+) -> ApiResult<Json<TransferReport>> {
+    caller.require(ROLES)?;
+    Ok(Json(crate::iat::request_transfer(&state, &caller.scope, &person_id, &body.source_ods).await?))
 }
 
 /// The transfers into this person's record, oldest first (what the worker is shown of them).

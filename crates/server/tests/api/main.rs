@@ -19,3 +19,4 @@ mod review;
 mod roles;
 mod status_issuer;
 mod transfers;
+mod transfers_remote;

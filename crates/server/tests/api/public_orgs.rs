@@ -12,7 +12,7 @@ use crate::oid4vc::form;
 
 /// Every public route that starts from an ODS code in the path, with its method, and whether its errors
 /// are OAuth errors.
-const ROUTES: [(&str, &str, bool); 12] = [
+const ROUTES: [(&str, &str, bool); 13] = [
     ("GET", "/.well-known/openid-credential-issuer/issuers/{ods}", false),
     ("GET", "/.well-known/oauth-authorization-server/issuers/{ods}", false),
     ("GET", "/.well-known/jwt-vc-issuer/issuers/{ods}", false),
@@ -25,6 +25,7 @@ const ROUTES: [(&str, &str, bool); 12] = [
     ("POST", "/verifiers/{ods}/response", true),
     ("GET", "/agreement-signatures/{ods}/requests/some-state", true),
     ("POST", "/agreement-signatures/{ods}/response", true),
+    ("POST", "/iat/{ods}/portable-data-set", false),
 ];
 
 async fn call(app: &TestApp, method: &str, path: &str) -> (u16, Value) {

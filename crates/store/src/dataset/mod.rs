@@ -24,6 +24,7 @@ mod search;
 mod summary;
 mod transfer;
 mod transfer_cohort;
+mod transfer_remote;
 mod transfer_stage1;
 mod transfer_stage2;
 
@@ -54,6 +55,7 @@ pub use presentations::{
 pub use review::{AcceptedItem, BypassedItem, NewReview, PassportRecord, Review, ReviewDecision, ReviewItem};
 pub use transfer::{Proposal, TransferMatch};
 pub use transfer_cohort::{CohortEntry, CohortOutcome, CohortResult};
+pub use transfer_remote::{ReleaseRequest, RemoteApplicant};
 
 /// A stored value with its store id and provenance.
 #[derive(Debug, Clone, PartialEq, Serialize)]

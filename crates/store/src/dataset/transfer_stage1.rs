@@ -33,7 +33,18 @@ use crate::error::{Result, StoreError};
 pub(crate) struct Locked {
     pub summary: TransferSummary,
     pub source_org_id: String,
+    /// The source organisation's issuer identifier when it is served by another deployment.
+    pub source_issuer: Option<String>,
     pub report: Option<String>,
+}
+
+/// A transfer from another deployment runs only as it was made: its data set arrives signed, in
+/// one request (`POST /people/{id}/transfers/remote`), and its service history is not fetched.
+pub(crate) fn remote_only(stage: &str) -> StoreError {
+    StoreError::invalid(
+        "transfer_id",
+        format!("{stage} of a transfer from another deployment runs only through a remote transfer request"),
+    )
 }
 
 /// Reads every record of `T` a person has in `org_id`'s dataset, as PDS items.
@@ -127,7 +138,7 @@ impl Dataset<'_> {
     pub(crate) async fn lock_transfer(&self, conn: &mut AnyConnection, transfer_id: &str) -> Result<Locked> {
         let row = sqlx::query(&format!(
             "UPDATE transfers SET status = status WHERE org_id = $1 AND id = $2 \
-             RETURNING {TRANSFER_COLUMNS}, source_org_id, report"
+             RETURNING {TRANSFER_COLUMNS}, source_org_id, source_issuer, report"
         ))
         .bind(self.org())
         .bind(transfer_id)
@@ -137,6 +148,7 @@ impl Dataset<'_> {
         Ok(Locked {
             summary: summary_from_row(&row)?,
             source_org_id: row.try_get("source_org_id")?,
+            source_issuer: row.try_get("source_issuer")?,
             report: row.try_get("report")?,
         })
     }
@@ -153,6 +165,9 @@ impl Dataset<'_> {
             let report = self.report_of(&mut tx, &locked).await?;
             tx.commit().await?;
             return Ok(Ok(report));
+        }
+        if locked.source_issuer.is_some() {
+            return Err(remote_only("stage 1"));
         }
         if let Err(refusal) = self.stage1_preconditions(&mut tx, &locked.summary).await? {
             tx.rollback().await?;
@@ -328,7 +343,7 @@ impl Dataset<'_> {
     pub async fn transfer_report(&self, transfer_id: &str) -> Result<TransferReport> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(&format!(
-            "SELECT {TRANSFER_COLUMNS}, source_org_id, report FROM transfers WHERE org_id = $1 AND id = $2"
+            "SELECT {TRANSFER_COLUMNS}, source_org_id, source_issuer, report FROM transfers WHERE org_id = $1 AND id = $2"
         ))
         .bind(self.org())
         .bind(transfer_id)
@@ -338,6 +353,7 @@ impl Dataset<'_> {
         let locked = Locked {
             summary: summary_from_row(&row)?,
             source_org_id: row.try_get("source_org_id")?,
+            source_issuer: row.try_get("source_issuer")?,
             report: row.try_get("report")?,
         };
         let report = self.report_of(&mut tx, &locked).await?;

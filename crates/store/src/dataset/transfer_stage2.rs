@@ -42,6 +42,9 @@ impl Dataset<'_> {
                 return Ok(Err(TransferRefusal::NotApproved));
             }
         }
+        if locked.source_issuer.is_some() {
+            return Err(super::transfer_stage1::remote_only("stage 2"));
+        }
         let person_id = locked.summary.person_id.clone();
         if let Err(refusal) = consent_state(&self.consents(&mut tx, &person_id).await?).permits_transfer() {
             tx.rollback().await?;
@@ -159,7 +162,8 @@ impl Dataset<'_> {
     /// assignments becomes active. Refusals (consent withdrawn meanwhile) are skipped.
     pub async fn transfer_stage2_on_start(&self, person_id: &str) -> Result<Vec<TransferReport>> {
         let ids: Vec<String> = sqlx::query(
-            "SELECT id FROM transfers WHERE org_id = $1 AND person_id = $2 AND status = 'stage1_done' ORDER BY id",
+            "SELECT id FROM transfers WHERE org_id = $1 AND person_id = $2 AND status = 'stage1_done' \
+             AND source_issuer IS NULL ORDER BY id",
         )
         .bind(self.org())
         .bind(person_id)
@@ -182,7 +186,7 @@ impl Dataset<'_> {
     pub async fn run_due_stage2(&self, today: NaiveDate) -> Result<usize> {
         let rows = sqlx::query(
             "SELECT DISTINCT t.id FROM transfers t JOIN assignments a ON a.org_id = t.org_id \
-             AND a.person_id = t.person_id WHERE t.org_id = $1 AND t.status = 'stage1_done' \
+             AND a.person_id = t.person_id WHERE t.org_id = $1 AND t.status = 'stage1_done' AND t.source_issuer IS NULL \
              AND a.status IN ('applicant', 'active') AND a.start_date <= $2 ORDER BY t.id",
         )
         .bind(self.org())

@@ -1,0 +1,205 @@
+//! Inter-Authority Transfer across deployments (DESIGN.md §6 flow 5), the HTTP edges of both sides.
+//! The claims and their rules are `domain::transfer::remote`; the signatures `credentials::org_jwt`;
+//! what is matched, built, copied and audited the store's (`transfer_remote.rs`).
+//!
+//! - The new employer ([`request_transfer`], behind `POST /api/v1/people/{id}/transfers/remote`):
+//!   finds the previous employer on a trusted operator's list, signs a request with its own
+//!   organisation key carrying the worker's facts and consent, posts it to the previous
+//!   employer's deployment, verifies the signed answer against the trust lists, and copies it.
+//! - The previous employer ([`portable_data_set`], the public `POST /iat/{ods_code}/portable-data-set`):
+//!   verifies the request against its trust lists, matches the worker, and answers with the data set
+//!   signed by its own key.
+//!
+//! Where another deployment's organisation answers follows from its issuer identifier, which the
+//! trust list names: `{base}/issuers/{ODS}` (issuer.rs) answers at `{base}/iat/{ODS}/portable-data-set`.
+//! Nothing else in the exchange says where to send anything.
+//!
+//! Known limit: the new employer verifies the answer against the previous employer's trust list
+//! as last fetched (refreshed every minute); an organisation whose first key is made by its answer
+//! is refused as `key_not_trusted` until then. Every organisation that ever issued or published
+//! its issuer metadata has its key already.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use credentials::{VerifyError, org_jwt};
+use domain::org::OdsCode;
+use domain::transfer::remote::{
+    ANSWER_TYP, ConsentClaim, LIFETIME_SECS, PdsAnswer, PdsRequest, REQUEST_TYP, RemoteRefusal,
+};
+use domain::transfer::{TransferRefusal, TransferReport};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use store::{OrgScope, ReleaseRequest};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{PublicOrg, public_reason};
+use crate::{federation, issuer};
+
+public_reason!(PdsRelease = "iat portable data set");
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(portable_data_set))
+}
+
+/// Where the organisation with issuer identifier `issuer` and code `ods` answers requests.
+pub fn endpoint_of(issuer: &str, ods: &str) -> Option<String> {
+    let base = issuer.strip_suffix(&format!("/issuers/{ods}"))?;
+    Some(format!("{base}/iat/{ods}/portable-data-set"))
+}
+
+fn refused_jws(e: &VerifyError) -> ApiError {
+    ApiError::invalid("request", format!("{}: {}", e.code(), e.detail()))
+}
+
+fn refused(r: RemoteRefusal) -> ApiError {
+    ApiError::invalid(r.field(), format!("{}: {}", r.code(), r.message()))
+}
+
+fn claims<T: DeserializeOwned>(payload: serde_json::Map<String, Value>) -> Result<T, VerifyError> {
+    serde_json::from_value(Value::Object(payload)).map_err(|e| VerifyError::PayloadInvalid(e.to_string()))
+}
+
+/// Another deployment asks for a worker's Portable Data Set: the body is the requesting
+/// organisation's signed request (`application/jwt`, `typ: iat-pds-request+jwt`), the answer the
+/// data set signed by this organisation (`typ: iat-pds+jwt`). Refused with a 422 problem naming the
+/// reason's code (`request`: unsigned, untrusted, tampered, expired, addressed elsewhere, replayed;
+/// `consent`; `worker`: `no_match`, `ambiguous`); nothing is released then. The release is audited
+/// on this organisation's chain, naming the requesting organisation. Public: the signature is the
+/// authentication.
+#[utoipa::path(post, path = "/iat/{ods_code}/portable-data-set", tag = "public",
+    params(("ods_code" = String, Path)),
+    request_body(content = String, content_type = "application/jwt", description = "the signed request"),
+    responses((status = 200, content_type = "application/jwt", body = String, description = "the signed data set"),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn portable_data_set(
+    State(state): State<AppState>,
+    PublicOrg { org, scope, .. }: PublicOrg<PdsRelease>,
+    body: String,
+) -> ApiResult<Response> {
+    let now = (state.clock)().timestamp();
+    let trust = federation::trust(&state).await?;
+    let verified = org_jwt::verify(&body, REQUEST_TYP, &trust).map_err(|e| refused_jws(&e))?;
+    let request: PdsRequest = claims(verified.payload).map_err(|e| refused_jws(&e))?;
+    let me = issuer::issuer_id(state.public_url(), org.ods_code.as_str());
+    request.validate(&me, &org.ods_code, now).map_err(refused)?;
+    let signer = issuer::signer_for(&state, &org.id).await?;
+    let release = ReleaseRequest {
+        requester_ods: &verified.ods_code,
+        requester_issuer: &verified.iss,
+        jti: &request.jti,
+        worker: &request.worker,
+    };
+    let pds = state.store.dataset(&scope).release_pds(&release).await?.map_err(refused)?;
+    let answer =
+        PdsAnswer { iss: me, aud: request.iss, iat: now, exp: now + LIFETIME_SECS, request_jti: request.jti, pds };
+    let payload = serde_json::to_value(&answer).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let token = org_jwt::sign(ANSWER_TYP, &payload, &signer).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(([(CONTENT_TYPE, "application/jwt")], token).into_response())
+}
+
+/// Verifies the previous employer's answer to `request`: signed by a key the trust lists give its
+/// issuer, of the answer's type, and (domain rules) from the issuer asked, to us, answering this
+/// request, holding the organisation's data set, in its time window.
+pub fn verify_answer(
+    token: &str,
+    request: &PdsRequest,
+    trust: &dyn credentials::trust::TrustSource,
+    now: i64,
+) -> Result<PdsAnswer, String> {
+    let verified = org_jwt::verify(token, ANSWER_TYP, trust).map_err(|e| format!("{}: {}", e.code(), e.detail()))?;
+    let answer: PdsAnswer = claims(verified.payload).map_err(|e| format!("{}: {}", e.code(), e.detail()))?;
+    answer.validate(request, now).map_err(|r| format!("{}: {}", r.code(), r.message()))?;
+    Ok(answer)
+}
+
+/// The field a local refusal is about (as for a transfer within the deployment).
+fn refused_here(refusal: TransferRefusal) -> ApiError {
+    let field = match refusal {
+        TransferRefusal::NoConsent | TransferRefusal::ConsentWithdrawn => "consent",
+        TransferRefusal::NoApplicantAssignment => "assignment",
+        _ => "source_ods",
+    };
+    ApiError::invalid(field, format!("{}: {}", refusal.code(), refusal.message()))
+}
+
+/// The new employer's side of a transfer from `source_ods`, served by another deployment: see the
+/// module comment. A transfer from that organisation already done returns its report without
+/// asking again.
+pub async fn request_transfer(
+    state: &AppState,
+    scope: &OrgScope,
+    person_id: &str,
+    source_ods: &OdsCode,
+) -> ApiResult<TransferReport> {
+    let dataset = state.store.dataset(scope);
+    if let Some(report) = dataset.remote_transfer_done(person_id, source_ods).await? {
+        return Ok(report);
+    }
+    let trust = federation::trust(state).await?;
+    let source_issuer = trust.remote_issuer_of_ods(source_ods.as_str()).ok_or_else(|| {
+        ApiError::invalid("source_ods", "is not an organisation of another deployment this one trusts")
+    })?;
+    let endpoint = endpoint_of(&source_issuer, source_ods.as_str())
+        .ok_or_else(|| ApiError::invalid("source_ods", "its deployment publishes no transfer endpoint we know"))?;
+    let applicant = dataset.remote_transfer_preflight(person_id).await?.map_err(refused_here)?;
+    let consent =
+        ConsentClaim::from_record(&applicant.consent).ok_or_else(|| refused_here(TransferRefusal::NoConsent))?;
+    let me = state.store.registry().get_organisation(scope.org_id()).await?;
+    let now = (state.clock)().timestamp();
+    let request = PdsRequest {
+        iss: issuer::issuer_id(state.public_url(), me.ods_code.as_str()),
+        aud: source_issuer.clone(),
+        iat: now,
+        exp: now + LIFETIME_SECS,
+        jti: uuid::Uuid::new_v4().to_string(),
+        source_ods: source_ods.clone(),
+        worker: applicant.worker,
+        consent,
+    };
+    let signer = issuer::signer_for(state, scope.org_id()).await?;
+    let payload = serde_json::to_value(&request).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let token = org_jwt::sign(REQUEST_TYP, &payload, &signer).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let (status, body) = state.federation.post_jwt(&endpoint, &token).await.map_err(|why| {
+        tracing::warn!(%why, "previous employer's deployment not reached");
+        ApiError::Status {
+            status: StatusCode::BAD_GATEWAY,
+            detail: "The previous employer's deployment could not be reached.".into(),
+        }
+    })?;
+    if status != 200 {
+        let detail = serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|p| p.get("detail").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        if (400..500).contains(&status) {
+            return Err(ApiError::invalid("source_ods", format!("the previous employer refused: {detail}")));
+        }
+        tracing::warn!(status, "previous employer's deployment failed");
+        return Err(ApiError::Status {
+            status: StatusCode::BAD_GATEWAY,
+            detail: "The previous employer's deployment failed to answer.".into(),
+        });
+    }
+    let answer = verify_answer(&body, &request, &trust, (state.clock)().timestamp())
+        .map_err(|why| ApiError::invalid("source_ods", format!("the previous employer's answer was refused: {why}")))?;
+    dataset.apply_remote_transfer(person_id, &source_issuer, &answer.pds).await?.map_err(refused_here)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::endpoint_of;
+
+    #[test]
+    fn the_endpoint_follows_from_the_listed_issuer_only() {
+        let endpoint = endpoint_of("https://a.example/issuers/RRK", "RRK");
+        assert_eq!(endpoint.as_deref(), Some("https://a.example/iat/RRK/portable-data-set"));
+        // An issuer identifier of another organisation, or of another layout, names no endpoint.
+        assert_eq!(endpoint_of("https://a.example/issuers/RTH", "RRK"), None);
+        assert_eq!(endpoint_of("https://a.example/RRK", "RRK"), None);
+    }
+}
