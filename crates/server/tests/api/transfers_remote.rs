@@ -145,9 +145,18 @@ async fn a_transfer_across_deployments_copies_the_signed_data_set_once() {
         assert_eq!(again, report);
         assert_eq!(written(&w.new, &w.new_org.id).await, before);
         assert_eq!(releases(&w.old, &w.old_org.id).await.len(), 1);
-        // The transfer is one of the person's transfers, and a local run of it refuses to start anew.
+        // The transfer is one of the person's transfers. Its stage 2 is not fetched across
+        // deployments: refused by name, and the applicant still starts (the start-date stage 2
+        // passes it by).
         let (_, mine) = w.new.get(t, &format!("/api/v1/people/{id}/transfers")).await;
         assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+        let stage2 = format!("/api/v1/transfers/{}/stage2", report["transfer"]["id"].as_str().unwrap());
+        let problem = add_status(&w.new, t, &stage2, &json!({}), 422).await;
+        assert!(problem_text(&problem).contains("another deployment"), "{problem}");
+        let (_, assignments) = w.new.get(t, &format!("/api/v1/people/{id}/assignments")).await;
+        let assignment = assignments[0]["id"].as_str().unwrap();
+        let transition = format!("/api/v1/people/{id}/assignments/{assignment}/transition");
+        add_status(&w.new, t, &transition, &json!({"status": "active", "on": "2026-02-01"}), 200).await;
         w.stop().await;
     }
 }
@@ -267,6 +276,15 @@ async fn refusals_across_deployments_name_the_reason_and_release_nothing() {
         let (status, problem) = send(&w, good).await;
         assert_eq!(status, 422, "{problem}");
         assert!(problem.contains("replayed"), "{problem}");
+        assert_eq!(releases(&w.old, &w.old_org.id).await.len(), 1);
+
+        // Only a partial match (date of birth and family name, another NI number): never
+        // automatic, the old employer's HR must decide.
+        let (status, problem) =
+            send(&w, signed_request(&w, now, "direct-5", |p| p["worker"]["ni_number"] = json!("CE654321B")).await)
+                .await;
+        assert_eq!(status, 422, "{problem}");
+        assert!(problem.contains("ambiguous"), "{problem}");
         assert_eq!(releases(&w.old, &w.old_org.id).await.len(), 1);
         w.stop().await;
     }
