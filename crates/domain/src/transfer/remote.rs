@@ -113,6 +113,9 @@ pub enum RemoteRefusal {
     WrongOrganisation,
     /// The answer does not answer our request (`request_jti`), or comes from another issuer.
     NotOurRequest,
+    /// A record of the data set breaks the rules a record entered here must keep (a text too
+    /// long, a date in the future, a missing completion date).
+    DataSetInvalid,
     /// No record at the previous employer matches on NI number, date of birth and family name.
     NoMatch,
     /// Only partial matches, or several equally recent ones: the previous employer's HR must decide.
@@ -130,6 +133,7 @@ impl RemoteRefusal {
             RemoteRefusal::ConsentInvalid => "consent_invalid",
             RemoteRefusal::WrongOrganisation => "wrong_organisation",
             RemoteRefusal::NotOurRequest => "not_our_request",
+            RemoteRefusal::DataSetInvalid => "data_set_invalid",
             RemoteRefusal::NoMatch => "no_match",
             RemoteRefusal::Ambiguous => "ambiguous",
         }
@@ -145,6 +149,7 @@ impl RemoteRefusal {
             RemoteRefusal::ConsentInvalid => "the request carries no valid consent of the worker",
             RemoteRefusal::WrongOrganisation => "the message names another organisation",
             RemoteRefusal::NotOurRequest => "the answer is not an answer to our request",
+            RemoteRefusal::DataSetInvalid => "a record of the data set is not valid",
             RemoteRefusal::NoMatch => "no record matches the worker's NI number, date of birth and family name",
             RemoteRefusal::Ambiguous => "the match needs the previous employer's HR (partial or tied matches)",
         }
@@ -173,6 +178,17 @@ fn check_window(iat: i64, exp: i64, now: i64) -> Result<(), RemoteRefusal> {
         return Err(RemoteRefusal::Expired);
     }
     Ok(())
+}
+
+/// Whether every record of a data set from elsewhere keeps the rules of a record entered here:
+/// what the signature vouches for is who sent it, not that it fits.
+fn valid_records(pds: &PortableDataSet, today: NaiveDate) -> bool {
+    pds.checks.iter().all(|c| c.value.validate(today).is_ok())
+        && pds.competences.iter().all(|c| c.value.validate(today).is_ok())
+        && pds.immunisations.iter().all(|i| i.value.validate(today).is_ok())
+        && pds.oh_clearance.as_ref().is_none_or(|o| o.value.validate(today).is_ok())
+        && pds.source_person_id.len() <= 100
+        && !pds.source_person_id.trim().is_empty()
 }
 
 impl PdsRequest {
@@ -215,14 +231,17 @@ impl PdsAnswer {
         if self.pds.from_ods != request.source_ods {
             return Err(RemoteRefusal::WrongOrganisation);
         }
-        check_window(self.iat, self.exp, now)
+        check_window(self.iat, self.exp, now)?;
+        let today = DateTime::from_timestamp(now, 0).map(|t| t.date_naive()).ok_or(RemoteRefusal::Expired)?;
+        if valid_records(&self.pds, today) { Ok(()) } else { Err(RemoteRefusal::DataSetInvalid) }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transfer::{PortableDataSet, SourceRecords};
+    use crate::cstf::Competence;
+    use crate::transfer::{PdsItem, PortableDataSet, SourceRecords};
 
     const NOW: i64 = 1_780_000_000;
     const OLD: &str = "https://old.example/issuers/RRK";
@@ -254,7 +273,12 @@ mod tests {
     }
 
     fn answer() -> PdsAnswer {
-        let pds = PortableDataSet::build(ods("RRK"), "Old Trust".into(), "p-1".into(), true, SourceRecords::default());
+        let competence: Competence = serde_json::from_value(serde_json::json!({
+            "competence": {"kind": "cstf", "subject": "fire_safety", "level": 1},
+            "completed_on": "2026-01-10", "source": "e_learning"}))
+        .unwrap();
+        let records = SourceRecords { competences: vec![PdsItem::new("c-1", competence)], ..SourceRecords::default() };
+        let pds = PortableDataSet::build(ods("RRK"), "Old Trust".into(), "p-1".into(), true, records);
         PdsAnswer {
             iss: OLD.into(),
             aud: NEW.into(),
@@ -310,7 +334,7 @@ mod tests {
     #[test]
     fn answer_rules_as_a_table() {
         type Spoil = fn(&mut PdsAnswer);
-        let cases: [(&str, Spoil, Option<RemoteRefusal>); 7] = [
+        let cases: [(&str, Spoil, Option<RemoteRefusal>); 9] = [
             ("as made", |_| {}, None),
             (
                 "to someone else",
@@ -330,6 +354,12 @@ mod tests {
             ),
             ("expired", |a| (a.iat, a.exp) = (NOW - 400, NOW - 300), Some(RemoteRefusal::Expired)),
             ("valid for a day", |a| a.exp = NOW + 86_400, Some(RemoteRefusal::LifetimeTooLong)),
+            ("no source person", |a| a.pds.source_person_id = " ".into(), Some(RemoteRefusal::DataSetInvalid)),
+            (
+                "a competence completed in the future",
+                |a| a.pds.competences[0].value.completed_on = NaiveDate::from_ymd_opt(2099, 1, 1).unwrap(),
+                Some(RemoteRefusal::DataSetInvalid),
+            ),
         ];
         for (name, spoil, expected) in cases {
             let mut a = answer();
@@ -375,6 +405,7 @@ mod tests {
             RemoteRefusal::ConsentInvalid,
             RemoteRefusal::WrongOrganisation,
             RemoteRefusal::NotOurRequest,
+            RemoteRefusal::DataSetInvalid,
             RemoteRefusal::NoMatch,
             RemoteRefusal::Ambiguous,
         ];
