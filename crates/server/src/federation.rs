@@ -30,6 +30,9 @@ use crate::issuer::{self, TrustSnapshot};
 pub const TRUST_REFRESH: Duration = Duration::from_secs(60);
 /// The longest a remote status list is cached when its token says nothing shorter.
 pub const STATUS_MAX_AGE: Duration = Duration::from_secs(300);
+/// The shortest time between two refreshes forced by a signer the held lists do not know (see
+/// [`trust_refreshed`]): a stream of messages naming unknown keys cannot make us fetch constantly.
+pub const FORCED_REFRESH_MIN: Duration = Duration::from_secs(5);
 /// Largest remote document (trust list or status list token) read.
 const MAX_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -63,6 +66,8 @@ pub struct Federation {
     statuses: Mutex<HashMap<String, CachedStatus>>,
     status_max_age: Duration,
     http: reqwest::Client,
+    /// When a refresh was last forced.
+    forced: Mutex<Option<Instant>>,
 }
 
 impl Default for Federation {
@@ -85,17 +90,32 @@ impl Federation {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
-        Federation { operators, lists: Mutex::default(), statuses: Mutex::default(), status_max_age, http }
+        Federation {
+            operators,
+            lists: Mutex::default(),
+            statuses: Mutex::default(),
+            status_max_age,
+            http,
+            forced: Mutex::default(),
+        }
     }
 
     /// The other operators' trust lists, verified and current; one that cannot be had (never
     /// fetched, refused, expired) is left out and logged.
-    async fn remote_indexes(&self, now: i64) -> Vec<Arc<TrustIndex>> {
+    async fn remote_indexes(&self, now: i64, force: bool) -> Vec<Arc<TrustIndex>> {
         let mut out = Vec::new();
+        let force = force && {
+            let mut forced = self.forced.lock().await;
+            let due = forced.is_none_or(|at| at.elapsed() >= FORCED_REFRESH_MIN);
+            if due {
+                *forced = Some(Instant::now());
+            }
+            due
+        };
         let mut lists = self.lists.lock().await;
         for op in &self.operators {
             let cached = lists.get(&op.trust_list_url);
-            if cached.is_none_or(|c| c.fetched.elapsed() >= TRUST_REFRESH || c.exp <= now) {
+            if force || cached.is_none_or(|c| c.fetched.elapsed() >= TRUST_REFRESH || c.exp <= now) {
                 match self.fetch_trust_list(op, now).await {
                     Ok((list, index)) => {
                         let older = cached.is_some_and(|c| list.sequence < c.sequence && c.exp > now);
@@ -261,6 +281,15 @@ impl TrustSource for TrustView {
 /// The issuers trusted now: our operator's list and every configured operator's.
 pub async fn trust(state: &AppState) -> Result<TrustView, ApiError> {
     let own = issuer::trust_list(state).await?;
-    let remote = state.federation.remote_indexes((state.clock)().timestamp()).await;
+    let remote = state.federation.remote_indexes((state.clock)().timestamp(), false).await;
+    Ok(TrustView { own, remote })
+}
+
+/// As [`trust`], fetching the other operators' lists again whatever their age (at most once per
+/// [`FORCED_REFRESH_MIN`]): for a signer the held lists do not name, an organisation or a key
+/// registered at another deployment since we last fetched its list.
+pub async fn trust_refreshed(state: &AppState) -> Result<TrustView, ApiError> {
+    let own = issuer::trust_list(state).await?;
+    let remote = state.federation.remote_indexes((state.clock)().timestamp(), true).await;
     Ok(TrustView { own, remote })
 }

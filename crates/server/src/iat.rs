@@ -14,10 +14,9 @@
 //! trust list names: `{base}/issuers/{ODS}` (issuer.rs) answers at `{base}/iat/{ODS}/portable-data-set`.
 //! Nothing else in the exchange says where to send anything.
 //!
-//! Known limit: the new employer verifies the answer against the previous employer's trust list
-//! as last fetched (refreshed every minute); an organisation whose first key is made by its answer
-//! is refused as `key_not_trusted` until then. Every organisation that ever issued or published
-//! its issuer metadata has its key already.
+//! A signer the held trust lists do not name (an organisation registered, or a key made, since
+//! the other operator's list was last fetched: a key is made on first use) gets one more look
+//! with the lists fetched again ([`federation::trust_refreshed`], rate-limited), on both sides.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -60,6 +59,31 @@ fn refused(r: RemoteRefusal) -> ApiError {
     ApiError::invalid(r.field(), format!("{}: {}", r.code(), r.message()))
 }
 
+/// A refusal that fresher trust lists could turn into an acceptance.
+fn unknown_signer(e: &VerifyError) -> bool {
+    matches!(e, VerifyError::IssuerNotTrusted(_) | VerifyError::KeyNotTrusted(_))
+}
+
+/// Why the new employer refused an answer: a stable code (the credential engine's or the
+/// domain's) and a detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerRefused {
+    pub code: &'static str,
+    pub detail: String,
+}
+
+impl std::fmt::Display for AnswerRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.detail)
+    }
+}
+
+impl From<VerifyError> for AnswerRefused {
+    fn from(e: VerifyError) -> Self {
+        AnswerRefused { code: e.code(), detail: e.detail().to_owned() }
+    }
+}
+
 fn claims<T: DeserializeOwned>(payload: serde_json::Map<String, Value>) -> Result<T, VerifyError> {
     serde_json::from_value(Value::Object(payload)).map_err(|e| VerifyError::PayloadInvalid(e.to_string()))
 }
@@ -83,7 +107,13 @@ async fn portable_data_set(
 ) -> ApiResult<Response> {
     let now = (state.clock)().timestamp();
     let trust = federation::trust(&state).await?;
-    let verified = org_jwt::verify(&body, REQUEST_TYP, &trust).map_err(|e| refused_jws(&e))?;
+    let verified = match org_jwt::verify(&body, REQUEST_TYP, &trust) {
+        Err(e) if unknown_signer(&e) => {
+            org_jwt::verify(&body, REQUEST_TYP, &federation::trust_refreshed(&state).await?)
+        }
+        checked => checked,
+    }
+    .map_err(|e| refused_jws(&e))?;
     let request: PdsRequest = claims(verified.payload).map_err(|e| refused_jws(&e))?;
     let me = issuer::issuer_id(state.public_url(), org.ods_code.as_str());
     request.validate(&me, &org.ods_code, now).map_err(refused)?;
@@ -110,10 +140,10 @@ pub fn verify_answer(
     request: &PdsRequest,
     trust: &dyn credentials::trust::TrustSource,
     now: i64,
-) -> Result<PdsAnswer, String> {
-    let verified = org_jwt::verify(token, ANSWER_TYP, trust).map_err(|e| format!("{}: {}", e.code(), e.detail()))?;
-    let answer: PdsAnswer = claims(verified.payload).map_err(|e| format!("{}: {}", e.code(), e.detail()))?;
-    answer.validate(request, now).map_err(|r| format!("{}: {}", r.code(), r.message()))?;
+) -> Result<PdsAnswer, AnswerRefused> {
+    let verified = org_jwt::verify(token, ANSWER_TYP, trust)?;
+    let answer: PdsAnswer = claims(verified.payload)?;
+    answer.validate(request, now).map_err(|r| AnswerRefused { code: r.code(), detail: r.message().to_owned() })?;
     Ok(answer)
 }
 
@@ -185,8 +215,14 @@ pub async fn request_transfer(
             detail: "The previous employer's deployment failed to answer.".into(),
         });
     }
-    let answer = verify_answer(&body, &request, &trust, (state.clock)().timestamp())
-        .map_err(|why| ApiError::invalid("source_ods", format!("the previous employer's answer was refused: {why}")))?;
+    let now = (state.clock)().timestamp();
+    let answer = match verify_answer(&body, &request, &trust, now) {
+        Err(why) if ["issuer_not_trusted", "key_not_trusted"].contains(&why.code) => {
+            verify_answer(&body, &request, &federation::trust_refreshed(state).await?, now)
+        }
+        checked => checked,
+    }
+    .map_err(|why| ApiError::invalid("source_ods", format!("the previous employer's answer was refused: {why}")))?;
     dataset.apply_remote_transfer(person_id, &source_issuer, &answer.pds).await?.map_err(refused_here)
 }
 
