@@ -251,6 +251,14 @@ async fn refusals_across_deployments_name_the_reason_and_release_nothing() {
                 "wrong_audience",
             ),
             (
+                "no consent at all",
+                signed_request(&w, now, "direct-6", |p| {
+                    p.as_object_mut().unwrap().remove("consent");
+                })
+                .await,
+                "payload_invalid: missing field `consent`",
+            ),
+            (
                 "paper consent without evidence",
                 signed_request(&w, now, "direct-4", |p| p["consent"]["method"] = json!("paper")).await,
                 "consent_invalid",
