@@ -33,11 +33,43 @@ impl Store {
     }
 
     /// Restores the default checkpointing and folds the WAL back into the database file,
-    /// truncating it, so that a multi-gigabyte load does not leave a large WAL behind.
+    /// truncating it, so that a multi-gigabyte load does not leave a large WAL behind; then
+    /// refreshes the planner's statistics ([`Store::refresh_statistics`]).
     pub async fn end_bulk_load(&self) -> Result<()> {
         self.set_autocheckpoint(DEFAULT_WAL_AUTOCHECKPOINT).await?;
         if self.backend == Backend::Sqlite {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        }
+        self.refresh_statistics().await
+    }
+
+    /// Gathers the query planner's statistics (`ANALYZE`; on SQLite sampled, about 1,000 rows per
+    /// index). Why: without them SQLite answers `WHERE org_id = ? AND person_id = ? ORDER BY id` by
+    /// walking the primary key over the whole organisation to avoid a sort, instead of the
+    /// person index: a person's checks took 50-120 ms in a 30,000-staff organisation, and 1 ms once
+    /// analysed.
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = self.pool.acquire().await?;
+                sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *conn).await?;
+                sqlx::query("ANALYZE").execute(&mut *conn).await?;
+            }
+            Backend::Postgres => {
+                sqlx::query("ANALYZE").execute(&self.pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// SQLite's `PRAGMA optimize` on opening: analyses the tables whose statistics are missing or
+    /// stale (sampled), so a database grown through the API gets them too. Cheap when they are
+    /// current. A no-op on PostgreSQL, whose autovacuum keeps them.
+    pub(crate) async fn optimize_on_open(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            let mut conn = self.pool.acquire().await?;
+            sqlx::query("PRAGMA analysis_limit = 1000").execute(&mut *conn).await?;
+            sqlx::query("PRAGMA optimize = 0x10002").execute(&mut *conn).await?;
         }
         Ok(())
     }

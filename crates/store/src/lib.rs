@@ -89,13 +89,15 @@ impl Store {
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Store> {
         let (pool, backend) = db::open(url, &options).await?;
         tracing::info!(?backend, "store connected and migrated");
-        Ok(Store {
+        let store = Store {
             pool,
             backend,
             options: Arc::new(options),
             status_generation: Arc::default(),
             auth_settings: Arc::default(),
-        })
+        };
+        store.optimize_on_open().await?;
+        Ok(store)
     }
 
     /// The same store with other login limits (a fresh throttle; see `store::auth` throttle docs).

@@ -14,6 +14,7 @@ mod oid4vc;
 mod outlook;
 mod people;
 mod perf;
+mod planner;
 mod records;
 mod registry;
 mod review;
