@@ -211,7 +211,7 @@ pub fn lifecycle_of(entries: &[VerifiedEntry]) -> Lifecycle {
 }
 
 /// How long after a deployment ends a host's ready-to-work answer still names it as ended.
-const ENDED_NAMED_FOR_DAYS: i64 = 365;
+const ENDED_NAMED_FOR_DAYS: u64 = 365;
 
 /// Whether a deployment covers the worker whose presentation gave `result` (and whose credentials
 /// are bound to the key with thumbprint `holder`) for `role_code` at `host`, today.
@@ -228,7 +228,7 @@ pub async fn cover(
     employers.sort_unstable();
     employers.dedup();
     let today = state.today();
-    let since = today - chrono::Days::new(ENDED_NAMED_FOR_DAYS as u64);
+    let since = today - chrono::Days::new(ENDED_NAMED_FOR_DAYS);
     let mut best: Option<AgreementCover> = None;
     for employer in employers {
         let Ok(employer_ods) = OdsCode::parse(employer) else { continue };

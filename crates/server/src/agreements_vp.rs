@@ -240,8 +240,7 @@ async fn response(
     let mut life = current.lifecycle.clone();
     life.can_sign(&current.document, &SignerRole::Worker, state.today())
         .map_err(|e| bad(&format!("{e} ({})", e.code())))?;
-    let holder =
-        validated.queries.iter().flat_map(|q| &q.accepted).find_map(|v| v.cnf.as_ref()).map(|k| k.thumbprint());
+    let holder = validated.holder_thumbprint();
     life.signatures.push(Signature { signer: SignerRole::Worker, signed_at: (state.clock)(), holder });
     let text = serde_json::to_string(&signed).map_err(OAuthReply::internal_error)?;
     match state.store.record_worker_signature(&st, &current.signed, &text, &life).await {

@@ -107,6 +107,11 @@ impl ValidatedResponse {
         self.queries.iter().find(|q| q.id == id)
     }
 
+    /// The JWK thumbprint (RFC 7638) of the holder key the first accepted presentation is bound to.
+    pub fn holder_thumbprint(&self) -> Option<String> {
+        self.queries.iter().flat_map(|q| &q.accepted).find_map(|v| v.cnf.as_ref()).map(|k| k.thumbprint())
+    }
+
     /// True when every accepted presentation is bound to the same holder key (`cnf.jwk`). OpenID4VP
     /// does not require it, but a ready-to-work decision built from several credentials should:
     /// otherwise two holders could pool their credentials into one answer.

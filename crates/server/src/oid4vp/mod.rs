@@ -557,8 +557,7 @@ async fn response(
             let text = serde_json::to_string(&vp_token).map_err(OAuthReply::internal_error)?;
             let mut result = evaluate(&stored.requirements, &validated, today, state.due_within_days);
             if stored.agreement_required {
-                let holder = validated.queries.iter().flat_map(|q| &q.accepted).find_map(|v| v.cnf.as_ref());
-                let holder = holder.map(|k| k.thumbprint());
+                let holder = validated.holder_thumbprint();
                 let host = &org.ods_code;
                 let cover = crate::agreements::cover(&state, &scope, host, &stored.role_code, &result, holder).await?;
                 result = result.with_agreement(cover);

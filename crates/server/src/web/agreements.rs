@@ -205,7 +205,8 @@ struct ShowPage {
     head: Summary,
     state_words: String,
     rows: Vec<Row>,
-    signatures: Vec<Row>,
+    /// Who signed and when, in words.
+    signatures: Vec<String>,
     versions: Vec<Summary>,
     actions: Actions,
     reason: String,
@@ -281,10 +282,7 @@ async fn show_page(
     let signatures = life
         .signatures
         .iter()
-        .map(|s| Row {
-            key: "Signed",
-            value: format!("{} on {}", signer_words(&s.signer, doc), s.signed_at.format("%-d %B %Y at %H:%M UTC")),
-        })
+        .map(|s| format!("{} on {}", signer_words(&s.signer, doc), s.signed_at.format("%-d %B %Y at %H:%M UTC")))
         .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = ShowPage {

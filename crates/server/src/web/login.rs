@@ -100,13 +100,7 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> WebResult<Response> {
     check_csrf(expected.as_deref().unwrap_or(""), &form.csrf_token)?;
-    let mut errors = FormErrors::default();
-    if form.email.trim().is_empty() {
-        errors.add("email", "Enter your email address");
-    }
-    if form.password.is_empty() {
-        errors.add("password", "Enter your password");
-    }
+    let mut errors = missing_credentials(&form.email, &form.password);
     if !errors.is_empty() {
         return Ok(login_page(&state, errors, form.ods, form.email));
     }
@@ -123,8 +117,7 @@ async fn login(
             return Ok(login_page(&state, errors, form.ods, form.email));
         }
         Err(StoreError::Throttled { retry_after_secs } | StoreError::Busy { retry_after_secs }) => {
-            let minutes = retry_after_secs.div_ceil(60).max(1);
-            errors.add("email", format!("Too many attempts. Try again in {minutes} minutes"));
+            throttled(&mut errors, "email", retry_after_secs);
             return Ok(login_page(&state, errors, form.ods, form.email));
         }
         Err(other) => return Err(other.into()),
@@ -133,6 +126,23 @@ async fn login(
     let stage = if totp.required || totp.enrolled { SessionStage::Password } else { SessionStage::Full };
     let next = if stage == SessionStage::Full { "/" } else { "/login/totp" };
     open_session(&state, &principal, stage, next).await
+}
+
+/// The sign-in forms' first check: both fields filled in.
+pub(super) fn missing_credentials(email: &str, password: &str) -> FormErrors {
+    let mut errors = FormErrors::default();
+    if email.trim().is_empty() {
+        errors.add("email", "Enter your email address");
+    }
+    if password.is_empty() {
+        errors.add("password", "Enter your password");
+    }
+    errors
+}
+
+/// A throttled sign-in (or second factor), named on `field`.
+pub(super) fn throttled(errors: &mut FormErrors, field: &str, retry_after_secs: u64) {
+    errors.add(field, format!("Too many attempts. Try again in {} minutes", retry_after_secs.div_ceil(60).max(1)));
 }
 
 pub(super) async fn open_session(
@@ -216,10 +226,7 @@ async fn totp(
         }
         Err(StoreError::Throttled { retry_after_secs }) => {
             let mut errors = FormErrors::default();
-            errors.add(
-                "code",
-                format!("Too many attempts. Try again in {} minutes", retry_after_secs.div_ceil(60).max(1)),
-            );
+            throttled(&mut errors, "code", retry_after_secs);
             return totp_page(&state, &any, errors).await;
         }
         Err(other) => return Err(other.into()),

@@ -340,6 +340,21 @@ struct OfferErrorPage {
     errors: FormErrors,
 }
 
+/// An offer form's CSRF token and chosen credential types. The repeated `types` fields are parsed by
+/// hand: serde_urlencoded has no sequences.
+pub(super) fn offer_form(body: &[u8]) -> (String, Vec<PassportType>) {
+    let mut csrf = String::new();
+    let mut types = Vec::new();
+    for (key, value) in form_urlencoded::parse(body) {
+        match key.as_ref() {
+            "csrf_token" => csrf = value.into_owned(),
+            "types" => types.extend(PassportType::ALL.into_iter().filter(|t| t.key() == value)),
+            _ => {}
+        }
+    }
+    (csrf, types)
+}
+
 /// Offer a person's credentials to their wallet: the QR code, link and PIN, shown once. Role: hr.
 async fn offer(
     State(state): State<AppState>,
@@ -347,16 +362,7 @@ async fn offer(
     Path(person_id): Path<String>,
     body: axum::body::Bytes,
 ) -> WebResult<Response> {
-    // Repeated `types` fields: parsed by hand (serde_urlencoded has no sequences).
-    let mut csrf = String::new();
-    let mut types = Vec::new();
-    for (key, value) in form_urlencoded::parse(&body) {
-        match key.as_ref() {
-            "csrf_token" => csrf = value.into_owned(),
-            "types" => types.extend(PassportType::ALL.into_iter().filter(|t| t.key() == value)),
-            _ => {}
-        }
-    }
+    let (csrf, types) = offer_form(&body);
     signed.check_csrf(&csrf)?;
     let caller = signed.require(&[Role::Hr])?;
     let person = state.store.dataset(&caller.scope).get_person(&person_id).await?;

@@ -21,7 +21,7 @@ use store::{AcceptInvitation, Principal, SessionStage, StoreError};
 use super::Worker;
 use crate::AppState;
 use crate::http::ClientAddr;
-use crate::web::login::{LOGIN_CSRF_COOKIE, LoginCsrf, open_session, random_hex};
+use crate::web::login::{LOGIN_CSRF_COOKIE, LoginCsrf, missing_credentials, open_session, random_hex, throttled};
 use crate::web::session::{check_csrf, set_cookie};
 use crate::web::{Chrome, FormErrors, WebResult, render};
 
@@ -54,10 +54,6 @@ async fn sign_in(state: &AppState, principal: &Principal) -> WebResult<Response>
     } else {
         open_session(state, principal, SessionStage::Full, "/me").await
     }
-}
-
-fn throttled(errors: &mut FormErrors, field: &str, retry_after_secs: u64) {
-    errors.add(field, format!("Too many attempts. Try again in {} minutes", retry_after_secs.div_ceil(60).max(1)));
 }
 
 // ---- Sign-in ----
@@ -100,13 +96,7 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> WebResult<Response> {
     check_csrf(expected.as_deref().unwrap_or(""), &form.csrf_token)?;
-    let mut errors = FormErrors::default();
-    if form.email.trim().is_empty() {
-        errors.add("email", "Enter your email address");
-    }
-    if form.password.is_empty() {
-        errors.add("password", "Enter your password");
-    }
+    let mut errors = missing_credentials(&form.email, &form.password);
     if !errors.is_empty() {
         return Ok(login_page(&state, errors, form.email));
     }

@@ -13,7 +13,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
-use domain::passport::PassportType;
 use domain::transfer::ConsentState;
 use serde::Deserialize;
 use store::{CredentialStatus, MyOrganisation, Source};
@@ -350,16 +349,7 @@ async fn offer(
     Path(ods): Path<String>,
     body: axum::body::Bytes,
 ) -> WebResult<Response> {
-    // Repeated `types` fields: parsed by hand (serde_urlencoded has no sequences).
-    let mut csrf = String::new();
-    let mut types = Vec::new();
-    for (key, value) in form_urlencoded::parse(&body) {
-        match key.as_ref() {
-            "csrf_token" => csrf = value.into_owned(),
-            "types" => types.extend(PassportType::ALL.into_iter().filter(|t| t.key() == value)),
-            _ => {}
-        }
-    }
+    let (csrf, types) = crate::web::people::offer_form(&body);
     worker.check_csrf(&csrf)?;
     match offer_own(&state, &worker.scope, &ods, &types).await {
         Ok(offer) => credentials_page(&state, &worker, &ods, FormErrors::default(), Some(offer)).await,
