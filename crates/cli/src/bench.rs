@@ -8,7 +8,10 @@
 //! 4. the compliance summary of the largest organisation (`Dataset::compliance_summary`, what
 //!    the API serves), cold (every person evaluated) and warm (from the store's cache);
 //! 5. one person's compliance (`Dataset::person_compliance`), p50 and p99;
-//! 6. the database's size on disk.
+//! 6. the portal's pages as HR of the largest organisation (`bench_portal`, `--no-portal` skips);
+//! 7. inter-authority transfers into a new employer: match, stage 1 and a `--cohort` of
+//!    applicants as one job (`bench_transfer`, `--cohort 0` skips);
+//! 8. the database's size on disk.
 //!
 //! Writes JSON (`--json`) and prints a table with the targets beside the figures.
 
@@ -56,6 +59,9 @@ pub struct BenchArgs {
     /// Skip the portal's page timings (people search, a person's page, the dashboard).
     #[arg(long)]
     pub no_portal: bool,
+    /// Applicants of the transfer cohort run as one job (0 skips the transfer measurements).
+    #[arg(long, default_value_t = 10_000)]
+    pub cohort: usize,
 }
 
 /// Percentiles of a set of timings, in milliseconds.
@@ -104,6 +110,8 @@ pub struct BenchResult {
     pub person_compliance: Timing,
     /// The portal's pages for the largest organisation's HR, served by this process.
     pub portal: Option<crate::bench_portal::PortalTimings>,
+    /// Inter-authority transfers into a new employer: match, stage 1, a cohort.
+    pub transfer: Option<crate::bench_transfer::TransferTimings>,
     pub database_bytes: Option<u64>,
 }
 
@@ -204,6 +212,14 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         Some(crate::bench_portal::measure(&store, &org.id, largest.ods_code.as_str(), &ids, samples, &mut rng).await?)
     };
 
+    let transfer = if args.cohort == 0 {
+        None
+    } else {
+        eprintln!("bench: inter-authority transfers into a new employer (match, stage 1, a cohort of {})", args.cohort);
+        let samples = args.samples.min(1000);
+        Some(crate::bench_transfer::measure(&store, &generator, samples, args.cohort, &mut rng).await?)
+    };
+
     let database_bytes = file.as_ref().map(|f| {
         ["", "-wal", "-shm"]
             .iter()
@@ -231,6 +247,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         largest_org_compliant: summary.compliant,
         person_compliance: Timing::of(single),
         portal,
+        transfer,
         database_bytes,
     };
     store.close().await;
@@ -273,7 +290,14 @@ fn print_table(r: &BenchResult) {
             ("portal: dashboard p95", format!("{:.1} ms", p.dashboard.p95_ms), "≤ 300 ms"),
         ]
     });
-    let rows = rows.into_iter().chain(portal.into_iter().flatten());
+    let transfer = r.transfer.as_ref().map(|t| {
+        [
+            ("transfer: match p99", format!("{:.1} ms", t.matched.p99_ms), "≤ 20 ms"),
+            ("transfer: stage 1 copy p99", format!("{:.1} ms", t.stage1.p99_ms), "≤ 50 ms"),
+            ("transfer: cohort", format!("{} in {:.1} s", t.cohort_people, t.cohort_seconds), "≤ 60 s"),
+        ]
+    });
+    let rows = rows.into_iter().chain(portal.into_iter().flatten()).chain(transfer.into_iter().flatten());
     for (name, value, target) in rows {
         println!("{name:<44} {value:>16} {target:>12}");
     }

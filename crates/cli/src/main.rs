@@ -6,6 +6,7 @@ mod audit;
 mod backup;
 mod bench;
 mod bench_portal;
+mod bench_transfer;
 mod bench_vp;
 mod compliance;
 mod config;
