@@ -326,7 +326,7 @@ impl AgreementTrust {
 
 /// The worker's credential's status is not part of the signature's meaning (it was bound when
 /// signed); the presentation is verified as of the KB-JWT's `iat` with every status read as valid.
-struct NoStatus;
+pub(crate) struct NoStatus;
 
 impl StatusSource for NoStatus {
     fn status(&self, _iss: &str, _uri: &str, _idx: u64) -> Result<u8, VerifyError> {

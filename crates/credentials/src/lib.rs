@@ -31,6 +31,7 @@
 
 pub mod agreement;
 pub mod b64;
+pub mod consent;
 pub mod error;
 pub mod json;
 pub mod jws;

@@ -39,7 +39,7 @@ use crate::oid4vp::random_token;
 /// How long a signing request stays open.
 pub const SIGNING_TTL_SECS: i64 = 15 * 60;
 /// The DCQL credential query id the transaction data names.
-const QUERY_ID: &str = "passport";
+pub(crate) const QUERY_ID: &str = "passport";
 
 public_reason!(SigningRequestObject = "agreement signing request");
 public_reason!(SigningEndpoint = "agreement signing endpoint");
@@ -52,7 +52,7 @@ pub fn router() -> Router<AppState> {
 
 /// One passport credential of any type from the employer, with the worker's names: every passport
 /// credential carries them, and the employer's issuer is checked when the signature is verified.
-fn query() -> DcqlQuery {
+pub(crate) fn query() -> DcqlQuery {
     let mut q = CredentialQuery::sd_jwt_vc(QUERY_ID, &PassportType::ALL[0].vct());
     q.meta.vct_values = Some(PassportType::ALL.iter().map(|t| t.vct()).collect());
     for name in ["given_name", "family_name"] {

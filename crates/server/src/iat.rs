@@ -22,12 +22,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
+use credentials::consent::{ConsentExpectations, ConsentProof, verify_consent};
 use credentials::{VerifyError, org_jwt};
 use domain::org::OdsCode;
 use domain::transfer::remote::{
-    ANSWER_TYP, ConsentClaim, LIFETIME_SECS, PdsAnswer, PdsRequest, REQUEST_TYP, RemoteRefusal,
+    ANSWER_TYP, CLOCK_SKEW_SECS, ConsentClaim, LIFETIME_SECS, PdsAnswer, PdsRequest, REQUEST_TYP, RemoteRefusal,
+    WalletSignedConsent,
 };
-use domain::transfer::{TransferRefusal, TransferReport};
+use domain::transfer::{TransferRefusal, TransferReport, normalise_surname};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use store::{OrgScope, ReleaseRequest};
@@ -117,6 +119,9 @@ async fn portable_data_set(
     let request: PdsRequest = claims(verified.payload).map_err(|e| refused_jws(&e))?;
     let me = issuer::issuer_id(state.public_url(), org.ods_code.as_str());
     request.validate(&me, &org.ods_code, now).map_err(refused)?;
+    if let Some(signed) = &request.consent.wallet {
+        check_wallet_consent(signed, &request, &verified.ods_code, &trust, now)?;
+    }
     let signer = issuer::signer_for(&state, &org.id).await?;
     let release = ReleaseRequest {
         requester_ods: &verified.ods_code,
@@ -130,6 +135,44 @@ async fn portable_data_set(
     let payload = serde_json::to_value(&answer).map_err(|e| ApiError::Internal(e.to_string()))?;
     let token = org_jwt::sign(ANSWER_TYP, &payload, &signer).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(([(CONTENT_TYPE, "application/jwt")], token).into_response())
+}
+
+/// How long ago a worker may have signed the consent a request carries.
+const WALLET_CONSENT_MAX_AGE_SECS: i64 = 365 * 86_400;
+
+/// The worker's wallet signature on the consent a request carries: a credential a trusted issuer
+/// bound to the key that signed, consent given (not withdrawn) to the requesting organisation,
+/// signed within the last year and before the request, by a holder whose family name is the
+/// worker's. Refused as `consent_invalid` naming why.
+fn check_wallet_consent(
+    signed: &WalletSignedConsent,
+    request: &PdsRequest,
+    requester_ods: &str,
+    trust: &dyn credentials::trust::TrustSource,
+    now: i64,
+) -> Result<(), ApiError> {
+    let invalid = |why: String| ApiError::invalid("consent", format!("consent_invalid: {why}"));
+    let proof =
+        ConsentProof { presentation: signed.presentation.clone(), transaction_data: signed.transaction_data.clone() };
+    let expect = ConsentExpectations {
+        new_employer_ods: requester_ods,
+        now,
+        max_age: WALLET_CONSENT_MAX_AGE_SECS,
+        clock_skew: CLOCK_SKEW_SECS,
+    };
+    let verified = verify_consent(&proof, &expect, trust)
+        .map_err(|e| invalid(format!("the wallet signature does not stand ({}: {e})", e.code())))?;
+    if !verified.statement.given {
+        return Err(invalid("the wallet signed a withdrawal".into()));
+    }
+    if verified.signed_at > request.iat + CLOCK_SKEW_SECS {
+        return Err(invalid("the wallet signed after the request was made".into()));
+    }
+    let holder = verified.family_name.as_deref().map(normalise_surname);
+    if holder.is_none_or(|name| name != normalise_surname(&request.worker.family_name)) {
+        return Err(invalid("the wallet's credential names another person".into()));
+    }
+    Ok(())
 }
 
 /// Verifies the previous employer's answer to `request`: signed by a key the trust lists give its
@@ -177,8 +220,11 @@ pub async fn request_transfer(
     let endpoint = endpoint_of(&source_issuer, source_ods.as_str())
         .ok_or_else(|| ApiError::invalid("source_ods", "its deployment publishes no transfer endpoint we know"))?;
     let applicant = dataset.remote_transfer_preflight(person_id).await?.map_err(refused_here)?;
-    let consent =
+    let mut consent =
         ConsentClaim::from_record(&applicant.consent).ok_or_else(|| refused_here(TransferRefusal::NoConsent))?;
+    consent.wallet = applicant
+        .wallet_proof
+        .map(|p| WalletSignedConsent { presentation: p.presentation, transaction_data: p.transaction_data });
     let me = state.store.registry().get_organisation(scope.org_id()).await?;
     let now = (state.clock)().timestamp();
     let request = PdsRequest {

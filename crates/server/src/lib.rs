@@ -28,6 +28,7 @@ pub mod status_lists;
 pub mod talent_profile;
 pub mod talent_profile_page;
 pub mod talent_profile_pdf;
+pub mod transfer_consent_vp;
 pub mod web;
 
 use std::sync::Arc;
@@ -56,7 +57,12 @@ pub fn router_with(state: AppState, limits: &listen::Limits) -> Router {
         .route("/health/live", axum::routing::get(metrics::live))
         .route("/health/ready", axum::routing::get(metrics::ready))
         .route("/metrics", axum::routing::get(metrics::serve_metrics))
-        .merge(oid4vci::router().merge(oid4vp::router()).merge(agreements_vp::router()))
+        .merge(
+            oid4vci::router()
+                .merge(oid4vp::router())
+                .merge(agreements_vp::router())
+                .merge(transfer_consent_vp::router()),
+        )
         .merge(talent_profile::pages())
         .layer(axum::extract::DefaultBodyLimit::max(json::MAX_BODY_BYTES))
         .fallback(http::unmatched)

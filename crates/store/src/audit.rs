@@ -160,6 +160,17 @@ pub(crate) async fn append_many(
     actor: &Actor,
     events: &[Event<'_>],
 ) -> Result<()> {
+    append_many_as(conn, backend, chain, &actor.as_audit_text(), events).await
+}
+
+/// [`append_many`] with the actor already written out (see [`append_as`]).
+pub(crate) async fn append_many_as(
+    conn: &mut AnyConnection,
+    backend: db::Backend,
+    chain: &str,
+    actor: &str,
+    events: &[Event<'_>],
+) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
@@ -177,12 +188,11 @@ pub(crate) async fn append_many(
     let head = head.ok_or(StoreError::NotFound)?;
     let last_seq: i64 = head.try_get(0)?;
     let mut prev_hash: String = head.try_get(1)?;
-    let actor = actor.as_audit_text();
     let at = db::now();
     let mut rows = Vec::with_capacity(events.len());
     for (i, event) in events.iter().enumerate() {
         let seq = last_seq - n + 1 + i as i64;
-        let hash = entry_hash(chain, seq, &actor, event.action, event.subject_type, event.subject_id, &at, &prev_hash);
+        let hash = entry_hash(chain, seq, actor, event.action, event.subject_type, event.subject_id, &at, &prev_hash);
         rows.push((seq, event, std::mem::replace(&mut prev_hash, hash.clone()), hash));
     }
     sqlx::query("UPDATE audit_heads SET hash = $2 WHERE org_id = $1")
@@ -210,7 +220,7 @@ pub(crate) async fn append_many(
             q = q
                 .bind(chain)
                 .bind(*seq)
-                .bind(&actor)
+                .bind(actor)
                 .bind(event.action)
                 .bind(event.subject_type)
                 .bind(event.subject_id)

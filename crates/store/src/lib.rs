@@ -48,10 +48,11 @@ pub use dataset::{
     IssuedCredential, PersonRef, PersonSources, Record, STATUS_LIST_SIZE, TransferMatch, oh_source_id,
 };
 pub use dataset::{CohortEntry, CohortOutcome, CohortResult, Proposal, ReleaseRequest, RemoteApplicant};
+pub use dataset::{ConsentSigningRequest, NewConsentSigningRequest, WalletConsentProof};
 pub use dataset::{Expiring, ExpiringKind, RoleCount};
 pub use dataset::{
     NewOffer, NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,
-    PresentationStatus, Redemption, StoredOffer, pin_hash, secret_hash,
+    PresentationStatus, PresentedEntry, Redemption, StoredOffer, pin_hash, secret_hash,
 };
 pub use db::{Backend, SQLITE_FILE_SUFFIXES, StoreOptions};
 pub use error::{Result, StoreError};

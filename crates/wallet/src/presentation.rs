@@ -71,20 +71,32 @@ pub struct PlannedTransaction {
 }
 
 /// The transaction data types this wallet can show and authorise: signing a workforce sharing
-/// agreement (the agreement's hash, version and terms in words).
-pub const SUPPORTED_TRANSACTION_DATA: &[&str] = &[credentials::agreement::TRANSACTION_DATA_TYPE];
+/// agreement (the agreement's hash, version and terms in words), and giving or withdrawing consent
+/// to an inter-authority transfer (the new employer and the statement).
+pub const SUPPORTED_TRANSACTION_DATA: &[&str] =
+    &[credentials::agreement::TRANSACTION_DATA_TYPE, credentials::consent::CONSENT_TRANSACTION_DATA_TYPE];
 
 fn planned(td: &TransactionData) -> Result<PlannedTransaction> {
-    let agreement = credentials::agreement::AgreementTransactionData::decode(&td.encoded)
-        .map_err(|e| protocol(format!("transaction data: {e}")))?;
-    let summary = format!(
-        "{} agreement {} version {} (SHA-256 {}): {}",
-        agreement.action.verb(),
-        agreement.agreement_id,
-        agreement.version,
-        agreement.agreement_sha256,
-        agreement.summary
-    );
+    let summary = if td.td_type == credentials::consent::CONSENT_TRANSACTION_DATA_TYPE {
+        let consent = credentials::consent::ConsentTransactionData::decode(&td.encoded)
+            .map_err(|e| protocol(format!("transaction data: {e}")))?;
+        let verb = if consent.given { "Consent" } else { "Withdraw consent" };
+        format!(
+            "{verb} to an inter-authority transfer to {} ({}): {}",
+            consent.new_employer_name, consent.new_employer_ods, consent.statement
+        )
+    } else {
+        let agreement = credentials::agreement::AgreementTransactionData::decode(&td.encoded)
+            .map_err(|e| protocol(format!("transaction data: {e}")))?;
+        format!(
+            "{} agreement {} version {} (SHA-256 {}): {}",
+            agreement.action.verb(),
+            agreement.agreement_id,
+            agreement.version,
+            agreement.agreement_sha256,
+            agreement.summary
+        )
+    };
     Ok(PlannedTransaction { kind: td.td_type.clone(), summary, credential_ids: td.credential_ids.clone() })
 }
 

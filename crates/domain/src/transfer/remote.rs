@@ -50,6 +50,19 @@ pub struct ConsentClaim {
     /// Where the signed paper form is held (required for `paper`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence_ref: Option<String>,
+    /// The worker's own signature on it (required for `wallet`), which the previous employer
+    /// checks against its trust list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<WalletSignedConsent>,
+}
+
+/// A consent statement signed with the worker's wallet through OpenID4VP transaction data: the
+/// presentation (SD-JWT VC with KB-JWT) and the transaction data string its KB-JWT hashes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WalletSignedConsent {
+    pub presentation: String,
+    pub transaction_data: String,
 }
 
 impl ConsentClaim {
@@ -59,6 +72,7 @@ impl ConsentClaim {
             method: record.method,
             at: record.at,
             evidence_ref: record.evidence_ref.clone(),
+            wallet: None,
         })
     }
 }
@@ -211,6 +225,9 @@ impl PdsRequest {
         if self.consent.method == ConsentMethod::Paper && evidence_missing {
             return Err(RemoteRefusal::ConsentInvalid);
         }
+        if self.consent.method == ConsentMethod::Wallet && self.consent.wallet.is_none() {
+            return Err(RemoteRefusal::ConsentInvalid);
+        }
         if super::normalise_surname(&self.worker.family_name).is_empty() {
             return Err(RemoteRefusal::NoMatch);
         }
@@ -268,6 +285,7 @@ mod tests {
                 method: ConsentMethod::SelfService,
                 at: DateTime::from_timestamp(NOW - 3600, 0).unwrap(),
                 evidence_ref: None,
+                wallet: None,
             },
         }
     }
@@ -292,7 +310,7 @@ mod tests {
     #[test]
     fn request_rules_as_a_table() {
         type Spoil = fn(&mut PdsRequest);
-        let cases: [(&str, Spoil, Option<RemoteRefusal>); 11] = [
+        let cases: [(&str, Spoil, Option<RemoteRefusal>); 13] = [
             ("as made", |_| {}, None),
             (
                 "another audience",
@@ -319,6 +337,20 @@ mod tests {
                 Some(RemoteRefusal::ConsentInvalid),
             ),
             ("a family name of punctuation only", |r| r.worker.family_name = "--".into(), Some(RemoteRefusal::NoMatch)),
+            (
+                "wallet without its signature",
+                |r| r.consent.method = ConsentMethod::Wallet,
+                Some(RemoteRefusal::ConsentInvalid),
+            ),
+            (
+                "wallet with its signature",
+                |r| {
+                    r.consent.method = ConsentMethod::Wallet;
+                    r.consent.wallet =
+                        Some(WalletSignedConsent { presentation: "jwt~d~kb".into(), transaction_data: "td".into() });
+                },
+                None,
+            ),
         ];
         for (name, spoil, expected) in cases {
             let mut r = request();

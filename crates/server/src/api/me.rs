@@ -561,14 +561,14 @@ pub struct AccessView {
     pub ods_code: String,
     pub organisation: String,
     pub at: DateTime<Utc>,
-    /// What was done: `person.read`, `employment_check.create`, `credential.issue`, `iat.matched` (a transfer
-    /// match), `self_service.read`, …
+    /// What was done: `person.read`, `employment_check.create`, `credential.issue`, `credential.presented`
+    /// (a host verified credentials you presented), `iat.matched` (a transfer match), `self_service.read`, …
     pub action: String,
-    /// `you`, `staff`, `other_organisation` (a transfer) or `system`.
+    /// `you`, `staff`, `other_organisation` (a transfer, or a host verifying your credentials) or `system`.
     pub actor: String,
     /// The roles of the staff member who did it (`hr`, `training`, …).
     pub roles: Vec<String>,
-    /// For a transfer: the organisation that matched your record.
+    /// For `other_organisation`: the organisation that matched your record or verified your credentials.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from_ods_code: Option<String>,
     /// For `system`: the job that did it (`import`, `demo`, …).

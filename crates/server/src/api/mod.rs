@@ -13,7 +13,8 @@ pub mod presentations;
 pub mod records;
 pub mod requirements;
 pub mod review;
-pub mod transfers;
+mod transfer_consent_wallet;
+mod transfers;
 pub mod users;
 
 use serde::{Deserialize, Serialize};
@@ -39,7 +40,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(review::router())
         .merge(transfers::router())
         .merge(me::router())
-        .merge(me_agreements::router());
+        .merge(me_agreements::router())
+        .merge(transfer_consent_wallet::router());
     OpenApiRouter::new().nest("/api/v1", v1)
 }
 

@@ -45,7 +45,7 @@ use domain::requirements::RoleRequirements;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use store::{NewPresentationRequest, OrgScope, PresentationAnswer, StoreError};
+use store::{NewPresentationRequest, OrgScope, PresentationAnswer, PresentedEntry, StoreError};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -480,6 +480,18 @@ const AFTER_KEY_BINDING: [&str; 6] =
     ["expired", "revoked", "suspended", "status_unknown", "vct_not_requested", "claims_missing"];
 
 /// Counts a refused answer on the request, which stays open.
+/// The accepted credentials that this deployment's organisations issued, by status list entry, so
+/// the store can note the presentation in each worker's access log.
+fn ours_presented(base: &str, result: &ReadyResult) -> Vec<PresentedEntry> {
+    let ids = result.requirements.iter().filter_map(|r| r.credential.as_ref()?.id.as_deref());
+    ids.filter_map(|id| {
+        let (uri, idx) = id.rsplit_once('#')?;
+        let (ods, list_id) = crate::status_lists::parse(base, uri)?;
+        Some(PresentedEntry { issuer_ods: ods.as_str().to_owned(), list_id, index: idx.parse().ok()? })
+    })
+    .collect()
+}
+
 async fn failed_attempt(state: &AppState, scope: &OrgScope, request_id: &str, reason: &str) {
     let now = (state.clock)().timestamp();
     tracing::info!(reason, "OpenID4VP answer refused; the request stays open");
@@ -576,6 +588,7 @@ async fn response(
         request_id: record.id.clone(),
         vp_hash: store::secret_hash(&token_text),
         result_doc: serde_json::to_string(&result).map_err(OAuthReply::internal_error)?,
+        presented: ours_presented(state.public_url(), &result),
     };
     let outcome = state.verifier.answers.record(&state.store, answer).await;
     if matches!(outcome, Ok(()) | Err(StoreError::Conflict { .. })) {

@@ -121,6 +121,8 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
         if path.ends_with("/withdraw") { json!({"reason": "intruder"}) } else { json!({}) }
     } else if path.ends_with("/transfer-consent") {
         json!({"given": true, "method": "self_service"})
+    } else if path.ends_with("/wallet-request") {
+        json!({"given": true})
     } else if path.ends_with("/transfers/remote") {
         json!({"source_ods": "RTH"})
     } else if path.ends_with("/transfers") {

@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use store::{OrgScope, Role};
 use testkit::{OrgFixture, TestApp, each_backend, fixed_now, fixtures};
 
+use crate::agreement_worker::wallet_with_passport;
 use crate::flows::{add, person};
+use crate::oid4vc::request;
 
 const PASSWORD: &str = "a long worker password";
 
@@ -142,7 +144,7 @@ async fn every_me_route_with_another_workers_organisation_is_not_found() {
             for method in methods.as_object().unwrap().keys() {
                 let body = if template.ends_with("/contact") {
                     json!({"address": {"lines": ["1 Way"], "town": "Leeds", "postcode": "LS1 4AP"}})
-                } else if template.ends_with("/transfer-consent") {
+                } else if template.ends_with("/transfer-consent") || template.ends_with("/wallet-request") {
                     json!({"given": true})
                 } else {
                     json!({"types": ["criminal_record"]})
@@ -228,6 +230,46 @@ async fn access_log_lists_an_hr_read_made_a_moment_before() {
         assert_eq!(newest["ods_code"], "RJ1");
         assert_eq!(newest["organisation"], "Organisation A");
         assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "person.create"), "{log}");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn access_log_lists_a_hosts_presentation_of_the_workers_credentials() {
+    each_backend(|app| async move {
+        let employer = app.organisation("RJ1", "Employer Trust").await;
+        let host = app.organisation("RJZ", "Host Trust").await;
+        let role = json!({"role_code": "BANK-RN", "title": "Bank Nurse",
+                          "checks": [{"kind": "criminal_record", "min_dbs_level": "enhanced_adults"}]});
+        assert_eq!(app.send_json("PUT", &host.admin_token, "/api/v1/roles/BANK-RN", &role).await.0, 200);
+        let pid = person(&app, &employer.admin_token, "Okafor", "AB123456C").await;
+        let dir = tempfile::tempdir().unwrap();
+        let wallet = wallet_with_passport(&app, &employer.admin_token, &pid, dir.path()).await;
+        let worker = enrol(&app, &employer, &pid, "w@nhs.net").await;
+        let verifier = app.user_token(&host.id, &[Role::Verifier], "gate").await;
+
+        let (id, link) = request(&app, &verifier).await;
+        let now = fixed_now().timestamp();
+        let client = wallet::client();
+        let plan = wallet::presentation::prepare(&wallet, &client, &link, now).await.expect("the request");
+        wallet::presentation::submit(&wallet, &client, &plan, now).await.expect("the answer is recorded");
+        let (status, answered) = app.get(&verifier, &format!("/api/v1/presentation-requests/{id}")).await;
+        assert_eq!(status, 200, "{answered}");
+        assert_eq!(answered["result"]["ready"], true, "{answered}");
+
+        let (status, log) = app.get(&worker, "/api/v1/me/access-log").await;
+        assert_eq!(status, 200, "{log}");
+        let shown: Vec<&Value> =
+            log.as_array().unwrap().iter().filter(|e| e["action"] == "credential.presented").collect();
+        assert_eq!(shown.len(), 1, "one entry for the one presentation: {log}");
+        let entry = shown[0];
+        assert_eq!(entry["ods_code"], "RJ1", "on the issuer's chain: {entry}");
+        assert_eq!(entry["actor"], "other_organisation", "{entry}");
+        assert_eq!(entry["from_ods_code"], "RJZ", "the host that verified it: {entry}");
+        assert_eq!(entry["roles"], json!(["verifier"]), "{entry}");
+        // The entries sit on the issuer's chain, which still verifies end to end.
+        app.store.verify_audit().await.expect("every chain verifies");
         app
     })
     .await;

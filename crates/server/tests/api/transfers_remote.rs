@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use sqlx::Row;
 use testkit::{TestApp, backends, fixed_now, fixtures, spawn_deployments};
 
+use crate::agreement_worker::wallet_with_passport;
 use crate::flows::{add, person};
 
 struct World {
@@ -171,7 +172,7 @@ async fn signed_request(w: &World, iat: i64, jti: &str, spoil: impl FnOnce(&mut 
             date_of_birth: "1988-03-14".parse().unwrap(),
             family_name: "Nunez Garcia".into(),
         },
-        consent: ConsentClaim { method: ConsentMethod::SelfService, at: fixed_now(), evidence_ref: None },
+        consent: ConsentClaim { method: ConsentMethod::SelfService, at: fixed_now(), evidence_ref: None, wallet: None },
     };
     let mut payload = serde_json::to_value(&request).unwrap();
     spoil(&mut payload);
@@ -325,6 +326,116 @@ async fn an_answer_altered_in_transit_is_refused_by_the_new_employer() {
         // Too late.
         let why = server::iat::verify_answer(&answer, &request, &trust, now + 3600).unwrap_err();
         assert_eq!(why.code, "expired", "{why}");
+        w.stop().await;
+    }
+}
+
+/// The wallet answers a consent request link.
+async fn sign_with(wallet: &wallet::Wallet, link: &str) -> Result<(), String> {
+    let now = fixed_now().timestamp();
+    let client = wallet::client();
+    let plan = wallet::presentation::prepare(wallet, &client, link, now).await.map_err(|e| e.to_string())?;
+    assert!(plan.transactions.iter().any(|t| t.summary.contains("New Trust (RJ1)")), "the wallet shows the employer");
+    wallet::presentation::submit(wallet, &client, &plan, now).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn consent_signed_with_the_workers_wallet_crosses_deployments_and_a_spoiled_one_is_refused() {
+    for backend in backends() {
+        let w = world(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        // The worker's wallet holds a passport credential from the old employer, on the old deployment.
+        let wallet = wallet_with_passport(&w.old, &w.old_org.admin_token, &w.earlier, dir.path()).await;
+        let t = &w.new_org.admin_token;
+        let id = applicant(&w.new, t, "nunez garcia", "AB123456C", false).await;
+        let ask = format!("/api/v1/people/{id}/transfer-consent/wallet-request");
+        let created = add_status(&w.new, t, &ask, &json!({"given": true}), 201).await;
+        assert_eq!(created["transaction_data"]["new_employer_ods"], "RJ1", "{created}");
+        assert!(created["qr_svg"].as_str().unwrap().starts_with("<?xml"));
+        let link = created["link"].as_str().unwrap();
+        sign_with(&wallet, link).await.expect("the wallet signs the consent");
+        let (_, consent) = w.new.get(t, &format!("/api/v1/people/{id}/transfer-consent")).await;
+        assert_eq!(consent["state"]["state"], "given", "{consent}");
+        assert_eq!(consent["statements"][0]["method"], "wallet", "{consent}");
+        assert!(consent["statements"][0]["evidence_ref"].as_str().unwrap().starts_with("wallet key "), "{consent}");
+        // The request is answered once.
+        assert!(sign_with(&wallet, link).await.is_err(), "an answered request is closed");
+
+        // The wallet of someone else (another family name) cannot consent for this applicant.
+        let other = applicant(&w.new, t, "Smith", "CE654321B", false).await;
+        let created = add_status(
+            &w.new,
+            t,
+            &format!("/api/v1/people/{other}/transfer-consent/wallet-request"),
+            &json!({"given": true}),
+            201,
+        )
+        .await;
+        let refused = sign_with(&wallet, created["link"].as_str().unwrap()).await.unwrap_err();
+        assert!(refused.contains("another person"), "{refused}");
+        let (_, none) = w.new.get(t, &format!("/api/v1/people/{other}/transfer-consent")).await;
+        assert_eq!(none["state"]["state"], "none", "nothing recorded: {none}");
+
+        // The transfer carries the worker's signature; the old deployment checks it and releases.
+        let report =
+            add_status(&w.new, t, &format!("/api/v1/people/{id}/transfers/remote"), &json!({"source_ods": "RRK"}), 200)
+                .await;
+        assert_eq!(report["transfer"]["status"], "stage1_done", "{report}");
+        assert_eq!(releases(&w.old, &w.old_org.id).await.len(), 1);
+
+        // Straight to the public route with the genuine proof, spoiled in each way.
+        let row =
+            sqlx::query("SELECT presentation, transaction_data FROM transfer_consent_proofs WHERE person_id = $1")
+                .bind(&id)
+                .fetch_one(w.new.store.raw_pool())
+                .await
+                .unwrap();
+        let (presentation, td): (String, String) = (row.try_get(0).unwrap(), row.try_get(1).unwrap());
+        let wallet_consent = |presentation: &str, td: &str| json!({"method": "wallet", "at": fixed_now(), "wallet": {"presentation": presentation, "transaction_data": td}});
+        let withdrawal = {
+            let mut statement: Value = serde_json::from_slice(&credentials::b64::decode(&td).unwrap()).unwrap();
+            statement["given"] = json!(false);
+            credentials::b64::encode(serde_json::to_vec(&statement).unwrap())
+        };
+        let mut broken_kb = presentation.clone();
+        let last = broken_kb.pop().unwrap();
+        broken_kb.push(if last == 'A' { 'B' } else { 'A' });
+        let now = fixed_now().timestamp();
+        let cases: [(&str, Value, &str, &str); 4] = [
+            (
+                "the statement altered",
+                wallet_consent(&presentation, &withdrawal),
+                "Nunez Garcia",
+                "transaction_data_mismatch",
+            ),
+            ("the KB-JWT altered", wallet_consent(&presentation, &td), "Nunez Garcia", "credential_invalid"),
+            (
+                "wallet without its signature",
+                json!({"method": "wallet", "at": fixed_now()}),
+                "Nunez Garcia",
+                "consent_invalid",
+            ),
+            ("for another person", wallet_consent(&presentation, &td), "Smith", "names another person"),
+        ];
+        for (i, (name, consent, family_name, expected)) in cases.into_iter().enumerate() {
+            let presentation_used = if name == "the KB-JWT altered" { broken_kb.clone() } else { presentation.clone() };
+            let body = signed_request(&w, now, &format!("wallet-{i}"), |p| {
+                p["consent"] = consent;
+                if name == "the KB-JWT altered" {
+                    p["consent"]["wallet"]["presentation"] = json!(presentation_used);
+                }
+                p["worker"]["family_name"] = json!(family_name);
+            })
+            .await;
+            let (status, text) = send(&w, body).await;
+            assert_eq!(status, 422, "{name}: {text}");
+            assert!(text.contains("consent_invalid") && text.contains(expected), "{name}: {text}");
+        }
+        // The genuine proof itself is accepted.
+        let body = signed_request(&w, now, "wallet-ok", |p| p["consent"] = wallet_consent(&presentation, &td)).await;
+        let (status, text) = send(&w, body).await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(releases(&w.old, &w.old_org.id).await.len(), 2, "only the genuine requests released");
         w.stop().await;
     }
 }

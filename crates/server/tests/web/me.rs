@@ -129,7 +129,11 @@ async fn a_worker_signs_in_and_sees_their_own_pages_only() {
         }
         let (_, page, _) = worker.get("/me").await;
         let csrf = Browser::csrf_of(&page);
-        for path in ["/me/organisations/RRK/contact", "/me/organisations/RRK/transfers"] {
+        for path in [
+            "/me/organisations/RRK/contact",
+            "/me/organisations/RRK/transfers",
+            "/me/organisations/RRK/transfers/wallet",
+        ] {
             let (status, _, _) = worker.post(path, &[("csrf_token", &csrf), ("given", "yes")]).await;
             assert_eq!(status, 404, "{path}");
         }
@@ -254,13 +258,14 @@ async fn worker_forms_without_the_sessions_csrf_token_are_refused_and_change_not
         other.worker_sign_in(OTHER_EMAIL, PASSWORD).await;
         let (_, other_page, _) = other.get("/me").await;
         let others = Browser::csrf_of(&other_page);
-        let forms: [(&str, Vec<(&str, &str)>); 6] = [
+        let forms: [(&str, Vec<(&str, &str)>); 7] = [
             (
                 "/me/organisations/RJ1/contact",
                 vec![("address_line_1", "9 Elm Road"), ("town", "York"), ("postcode", "YO1 7HH")],
             ),
             ("/me/organisations/RJ1/credentials", vec![("types", "criminal_record")]),
             ("/me/organisations/RJ1/transfers", vec![("given", "yes")]),
+            ("/me/organisations/RJ1/transfers/wallet", vec![("given", "yes")]),
             ("/me/security/totp", vec![]),
             ("/me/security/totp/confirm", vec![("code", "123456")]),
             ("/me/security/totp/remove", vec![("code", "123456")]),
@@ -453,6 +458,35 @@ async fn a_worker_collects_their_credentials_with_a_qr_code_and_pin() {
         let pin = page[at..].split('<').next().unwrap();
         assert!(pin.len() == 6 && pin.bytes().all(|b| b.is_ascii_digit()), "{pin}");
         assert!(page.contains("<svg") && page.contains("openid-credential-offer://"), "QR code and link");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_worker_asks_their_wallet_to_sign_their_consent_with_a_qr_code() {
+    each_backend(|app| async move {
+        let w = world::build(&app).await;
+        with_workers(&app, &w).await;
+        let mut worker = Browser::new(&app);
+        worker.worker_sign_in(WORKER_EMAIL, PASSWORD).await;
+        let (_, page, _) = worker.get("/me/organisations/RJ1/transfers").await;
+        assert!(page.contains("Consent with my wallet"), "{page}");
+        let csrf = Browser::csrf_of(&page);
+        let (status, page, _) =
+            worker.post("/me/organisations/RJ1/transfers/wallet", &[("csrf_token", &csrf), ("given", "yes")]).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("<svg") && page.contains("openid4vp://"), "QR code and link: {page}");
+        // The link's request object is served, and nothing is recorded until the wallet answers.
+        let at = page.find("request_uri=").expect("the request_uri") + "request_uri=".len();
+        let encoded = page[at..].split(['"', '&', '<']).next().unwrap();
+        let request_uri = form_urlencoded::parse(format!("u={encoded}").as_bytes()).next().unwrap().1.into_owned();
+        let response = app.client.get(&request_uri).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{request_uri}");
+        assert_eq!(response.headers()["content-type"], "application/oauth-authz-req+jwt");
+        let scope = OrgScope::system(&w.a_id, "test");
+        let (consent, _) = app.store.dataset(&scope).transfer_consent(&w.worker_id).await.unwrap();
+        assert_eq!(consent, domain::transfer::ConsentState::None);
         app
     })
     .await;

@@ -16,6 +16,7 @@ use domain::transfer::{ConsentInput, ConsentMethod, ConsentRecord, ConsentState,
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use super::presentations::HOST_ACTOR_PREFIX;
 use super::{Dataset, IssuedCredential, Record, provenance_from_row};
 use crate::audit::{self, AuditEntry, Event};
 use crate::auth::WorkerScope;
@@ -81,7 +82,8 @@ pub enum AccessActor {
     You,
     /// A user of the organisation holding the entry, with their roles.
     Staff { roles: Vec<Role> },
-    /// A user of another organisation matching the record for a transfer.
+    /// A user of another organisation: matching the record for a transfer, or a host verifying
+    /// credentials issued from it.
     OtherOrganisation { ods_code: String, roles: Vec<Role> },
     /// Local tooling (import, demo, the protocol endpoints), with the reason it gave.
     System { reason: String },
@@ -323,7 +325,10 @@ impl<'s> Me<'s> {
     }
 
     async fn actor_of(&self, conn: &mut sqlx::AnyConnection, entry: &AuditEntry) -> Result<AccessActor> {
-        let (remote, user) = match entry.actor.strip_prefix("iat:").and_then(|rest| rest.split_once(':')) {
+        // Another organisation's user: `iat:<ODS>:…` matched the record for a transfer, `host:<ODS>:…`
+        // verified credentials issued from it.
+        let other = entry.actor.strip_prefix("iat:").or_else(|| entry.actor.strip_prefix(HOST_ACTOR_PREFIX));
+        let (remote, user) = match other.and_then(|rest| rest.split_once(':')) {
             Some((ods, rest)) => (Some(ods.to_owned()), rest.to_owned()),
             None => (None, entry.actor.clone()),
         };

@@ -24,6 +24,7 @@ mod search;
 mod summary;
 mod transfer;
 mod transfer_cohort;
+mod transfer_consent_wallet;
 mod transfer_remote;
 mod transfer_stage1;
 mod transfer_stage2;
@@ -50,11 +51,12 @@ pub use offers::{NewOffer, Redemption, StoredOffer, pin_hash, secret_hash};
 pub use outlook::{Expiring, ExpiringKind, RoleCount};
 pub use presentations::{
     NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,
-    PresentationStatus,
+    PresentationStatus, PresentedEntry,
 };
 pub use review::{AcceptedItem, BypassedItem, NewReview, PassportRecord, Review, ReviewDecision, ReviewItem};
 pub use transfer::{Proposal, TransferMatch};
 pub use transfer_cohort::{CohortEntry, CohortOutcome, CohortResult};
+pub use transfer_consent_wallet::{ConsentSigningRequest, NewConsentSigningRequest, WalletConsentProof};
 pub use transfer_remote::{ReleaseRequest, RemoteApplicant};
 
 /// A stored value with its store id and provenance.

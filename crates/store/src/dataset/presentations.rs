@@ -161,6 +161,7 @@ impl Dataset<'_> {
             request_id: id.to_owned(),
             vp_hash: secret_hash(vp_token),
             result_doc: result_doc.to_owned(),
+            presented: vec![],
         };
         self.store.record_presentation_answers(std::slice::from_ref(&answer)).await.pop().unwrap_or(Ok(()))
     }
@@ -300,14 +301,29 @@ fn list_item_from_row(row: &sqlx::any::AnyRow) -> Result<PresentationListItem> {
 }
 
 /// An answer to record: the request it answers (in `scope`'s organisation), the digest of what
-/// was posted ([`secret_hash`] of the `vp_token`) and the result document.
+/// was posted ([`secret_hash`] of the `vp_token`), the result document, and the accepted
+/// credentials that this deployment's organisations issued.
 #[derive(Debug, Clone)]
 pub struct PresentationAnswer {
     pub scope: OrgScope,
     pub request_id: String,
     pub vp_hash: String,
     pub result_doc: String,
+    pub presented: Vec<PresentedEntry>,
 }
+
+/// A presented credential by its status list entry (`{uri}#{idx}`): the issuer's ODS code, list
+/// and index, which find it in the issuer's ledger and so the person it was issued to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PresentedEntry {
+    pub issuer_ods: String,
+    pub list_id: i64,
+    pub index: i64,
+}
+
+/// The audit actor of a host's presentation on the issuer's chain: `host:<host ODS>:<request
+/// creator>`, read back by the worker's access log as another organisation.
+pub(crate) const HOST_ACTOR_PREFIX: &str = "host:";
 
 fn token_seen() -> StoreError {
     StoreError::Conflict { field: "vp_token".into(), problem: "was presented before".into() }
@@ -401,7 +417,7 @@ impl Store {
             "UPDATE presentation_requests SET answered_at = {}, result_doc = v.column3 FROM (VALUES {}) AS v \
              WHERE presentation_requests.org_id = v.column1 AND presentation_requests.id = v.column2 \
              AND presentation_requests.answered_at IS NULL \
-             RETURNING presentation_requests.org_id, presentation_requests.id",
+             RETURNING presentation_requests.org_id, presentation_requests.id, presentation_requests.created_by",
             db::placeholder(backend, 1),
             value_rows(backend, todo.len(), 3, 2)
         );
@@ -410,11 +426,16 @@ impl Store {
             let a = &answers[i];
             q = q.bind(a.scope.org_id()).bind(a.request_id.as_str()).bind(a.result_doc.as_str());
         }
-        let answered: std::collections::HashSet<(String, String)> =
-            q.fetch_all(&mut *tx).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_>>()?;
+        // (organisation, request) -> who made the request.
+        let answered: std::collections::HashMap<(String, String), String> = q
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| Ok(((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?)))
+            .collect::<Result<_>>()?;
         for &i in &todo {
             let a = &answers[i];
-            if !answered.contains(&(a.scope.org_id().to_owned(), a.request_id.clone())) {
+            if !answered.contains_key(&(a.scope.org_id().to_owned(), a.request_id.clone())) {
                 outcomes[i] = Err(answered_already());
             }
         }
@@ -451,7 +472,100 @@ impl Store {
         for (scope, events) in &chains {
             audit::append_many(&mut tx, backend, scope.org_id(), scope.actor(), events).await?;
         }
+        self.audit_presented(&mut tx, answers, &todo, &answered).await?;
         tx.commit().await?;
         Ok(outcomes)
+    }
+
+    /// Notes on each issuer's chain that a host verified credentials it issued to a person (one
+    /// entry per answer and person, subject the person), so the worker's access log shows which
+    /// host saw their passport and when. Only credentials of this deployment's organisations can
+    /// be found; another deployment's issuer is never told where its credentials were shown.
+    async fn audit_presented(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        answers: &[PresentationAnswer],
+        recorded: &[usize],
+        answered: &std::collections::HashMap<(String, String), String>,
+    ) -> Result<()> {
+        let mut entries: Vec<&PresentedEntry> = recorded.iter().flat_map(|&i| &answers[i].presented).collect();
+        entries.sort_by(|a, b| (&a.issuer_ods, a.list_id, a.index).cmp(&(&b.issuer_ods, b.list_id, b.index)));
+        entries.dedup();
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let backend = self.backend;
+        // (issuer ODS, list, index) -> (issuer organisation, person).
+        let mut found = std::collections::HashMap::new();
+        // 3 parameters per entry; stay far below every backend's bind limit.
+        for chunk in entries.chunks(300) {
+            let sql = format!(
+                "SELECT o.ods_code, c.list_id, c.status_index, c.org_id, c.person_id FROM issued_credentials c \
+                 JOIN organisations o ON o.id = c.org_id \
+                 WHERE (o.ods_code, c.list_id, c.status_index) IN (VALUES {})",
+                value_rows(backend, chunk.len(), 3, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for e in chunk {
+                q = q.bind(e.issuer_ods.as_str()).bind(e.list_id).bind(e.index);
+            }
+            for row in q.fetch_all(&mut *conn).await? {
+                let key: (String, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+                found.insert(key, (row.try_get::<String, _>(3)?, row.try_get::<String, _>(4)?));
+            }
+        }
+        if found.is_empty() {
+            return Ok(());
+        }
+        let host_ods = self.ods_codes_of(conn, recorded.iter().map(|&i| answers[i].scope.org_id())).await?;
+        // One run of entries per (issuer chain, host actor), each person once per answer.
+        let mut runs: Vec<((String, String), Vec<String>)> = Vec::new();
+        for &i in recorded {
+            let a = &answers[i];
+            let key = (a.scope.org_id().to_owned(), a.request_id.clone());
+            let (Some(created_by), Some(ods)) = (answered.get(&key), host_ods.get(a.scope.org_id())) else {
+                continue;
+            };
+            let actor = format!("{HOST_ACTOR_PREFIX}{ods}:{created_by}");
+            let mut people: Vec<(&String, &String)> = a
+                .presented
+                .iter()
+                .filter_map(|e| found.get(&(e.issuer_ods.clone(), e.list_id, e.index)))
+                .map(|(org, person)| (org, person))
+                .collect();
+            people.sort();
+            people.dedup();
+            for (chain, person) in people {
+                let run_key = (chain.clone(), actor.clone());
+                match runs.iter_mut().find(|(k, _)| *k == run_key) {
+                    Some((_, subjects)) => subjects.push(person.clone()),
+                    None => runs.push((run_key, vec![person.clone()])),
+                }
+            }
+        }
+        for ((chain, actor), subjects) in &runs {
+            let events: Vec<Event<'_>> =
+                subjects.iter().map(|person| Event::person("credential.presented", person)).collect();
+            audit::append_many_as(&mut *conn, backend, chain, actor, &events).await?;
+        }
+        Ok(())
+    }
+
+    /// The ODS codes of some organisations, by id.
+    async fn ods_codes_of<'o>(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        org_ids: impl Iterator<Item = &'o str>,
+    ) -> Result<std::collections::HashMap<String, String>> {
+        let mut ids: Vec<&str> = org_ids.collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let placeholders: Vec<String> = (1..=ids.len()).map(|n| db::placeholder(self.backend, n)).collect();
+        let sql = format!("SELECT id, ods_code FROM organisations WHERE id IN ({})", placeholders.join(", "));
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.fetch_all(&mut *conn).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
     }
 }

@@ -243,10 +243,23 @@ impl Dataset<'_> {
     /// paper consent without one.
     pub async fn record_transfer_consent(&self, person_id: &str, input: &ConsentInput) -> Result<ConsentRecord> {
         input.validate().map_err(|e| StoreError::Invalid(e.errors()[0].clone()))?;
-        let at = db::now();
-        let by = self.scope.actor().as_audit_text();
         let mut tx = self.begin().await?;
         self.require_person(&mut tx, person_id).await?;
+        let (_, record) = self.insert_consent(&mut tx, person_id, input).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Appends a consent statement (already validated) and audits it, in the caller's transaction;
+    /// returns its sequence number and the record.
+    pub(crate) async fn insert_consent(
+        &self,
+        tx: &mut AnyConnection,
+        person_id: &str,
+        input: &ConsentInput,
+    ) -> Result<(i64, ConsentRecord)> {
+        let at = db::now();
+        let by = self.scope.actor().as_audit_text();
         let next: i64 =
             sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 FROM transfer_consents WHERE org_id = $1 AND person_id = $2")
                 .bind(self.org())
@@ -270,15 +283,15 @@ impl Dataset<'_> {
         .execute(&mut *tx)
         .await?;
         let action = if input.given { "transfer.consent_given" } else { "transfer.consent_withdrawn" };
-        self.audit(&mut tx, Event::person(action, person_id)).await?;
-        tx.commit().await?;
-        Ok(ConsentRecord {
+        self.audit(&mut *tx, Event::person(action, person_id)).await?;
+        let record = ConsentRecord {
             given: input.given,
             method: input.method,
             evidence_ref: evidence,
             at: db::parse_timestamp(&at, "transfer_consents")?,
             recorded_by: by,
-        })
+        };
+        Ok((next, record))
     }
 
     pub(crate) async fn consents(&self, conn: &mut AnyConnection, person_id: &str) -> Result<Vec<ConsentRecord>> {

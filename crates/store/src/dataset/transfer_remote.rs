@@ -25,6 +25,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::Dataset;
 use super::transfer::{TRANSFER_COLUMNS, summary_from_row};
+use super::transfer_consent_wallet::WalletConsentProof;
 use super::transfer_stage1::{Locked, load_pds};
 use crate::audit::{self, Event};
 use crate::db;
@@ -36,6 +37,8 @@ pub struct RemoteApplicant {
     pub worker: WorkerFacts,
     /// The consent statement that stands (a given one).
     pub consent: ConsentRecord,
+    /// The wallet's signature on it, when the worker gave it with their wallet.
+    pub wallet_proof: Option<WalletConsentProof>,
 }
 
 /// A verified request from another deployment, as the previous employer's store needs it.
@@ -78,11 +81,13 @@ impl Dataset<'_> {
         })?;
         // `permits_transfer` said the latest statement is a given consent.
         let consent = consents.iter().max_by_key(|r| r.at).cloned().ok_or(StoreError::NotFound)?;
+        let wallet_proof = self.latest_wallet_proof(&mut tx, person_id).await?;
         self.audit(&mut tx, Event::person("iat.remote_request", person_id)).await?;
         tx.commit().await?;
         Ok(Ok(RemoteApplicant {
             worker: WorkerFacts { ni_number: ni, date_of_birth: me.dob, family_name: me.surname },
             consent,
+            wallet_proof,
         }))
     }
 

@@ -137,6 +137,7 @@ async fn answers_recorded_as_a_group_are_each_decided_as_if_alone() {
             request_id: id.to_owned(),
             vp_hash: secret_hash(vp),
             result_doc: format!(r#"{{"n":"{n}"}}"#),
+            presented: vec![],
         };
         let group = [
             answer(&a, &a1, "vp-a1", "a1"),
@@ -302,6 +303,7 @@ async fn a_failing_group_is_retried_answer_by_answer() {
             request_id: ids[i].clone(),
             vp_hash: secret_hash(&format!("vp-{i}")),
             result_doc: doc.to_owned(),
+            presented: vec![],
         };
         let group = [answer(0, "{}"), answer(1, "{\"bad\":\"\u{0}\"}"), answer(2, "{}")];
         let outcomes = store.record_presentation_answers(&group).await;

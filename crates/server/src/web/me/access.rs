@@ -1,4 +1,4 @@
-//! Who used the worker's data: every read, change, credential issue, presentation review and transfer of
+//! Who used the worker's data: every read, change, credential issue, presentation to a host and transfer of
 //! their records in every organisation holding one, from those organisations' audit chains, newest first,
 //! with the organisation, the role of whoever did it (never their name) and the time.
 
@@ -33,6 +33,7 @@ fn describe(action: &str) -> String {
         "credential.read" | "credential.list" => "Read your passport credentials",
         "credential_offer.create" => "Made an offer of credentials for your wallet",
         "credential_offer.fetch" => "Your wallet fetched a credential offer",
+        "credential.presented" => "Checked passport credentials you presented",
         "presentation.review" => "Reviewed credentials you presented",
         "presentation.review.read" => "Read the review of credentials you presented",
         "iat.match" | "iat.matched" => "Matched your record for an inter-authority transfer",

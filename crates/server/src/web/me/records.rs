@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::NaiveDate;
 use domain::transfer::ConsentState;
 use serde::Deserialize;
@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/me/organisations/{ods}/credentials", get(credentials).post(offer))
         .route("/me/organisations/{ods}/talent-profile.pdf", get(talent_profile))
         .route("/me/organisations/{ods}/transfers", get(transfers).post(consent))
+        .route("/me/organisations/{ods}/transfers/wallet", post(wallet_consent))
 }
 
 fn date_or(date: Option<NaiveDate>, none: &str) -> String {
@@ -385,10 +386,22 @@ struct TransfersPage {
     given: bool,
     statements: Vec<Row>,
     transfers: Vec<Row>,
+    /// A request for the worker's wallet to sign: its link and QR code (SVG).
+    signing: Option<(String, String)>,
 }
 
 /// Your consent to inter-authority transfers of this record, and the transfers into it. Role: worker.
 async fn transfers(State(state): State<AppState>, worker: Worker, Path(ods): Path<String>) -> WebResult<Response> {
+    transfers_page(&state, &worker, &ods, None).await
+}
+
+async fn transfers_page(
+    state: &AppState,
+    worker: &Worker,
+    ods: &str,
+    signing: Option<(String, String)>,
+) -> WebResult<Response> {
+    let ods = ods.to_owned();
     let me = state.store.me(&worker.scope);
     let link = me.link(&ods).await?;
     let (consent, statements) = me.transfer_consent(&ods).await?;
@@ -427,8 +440,29 @@ async fn transfers(State(state): State<AppState>, worker: Worker, Path(ods): Pat
         given,
         statements,
         transfers,
+        signing,
     };
     Ok(render(&page))
+}
+
+/// Makes a request for your wallet to sign your consent (or its withdrawal), and shows its QR code
+/// and link. The statement is recorded when the wallet answers. Role: worker.
+async fn wallet_consent(
+    State(state): State<AppState>,
+    worker: Worker,
+    Path(ods): Path<String>,
+    Form(form): Form<ConsentForm>,
+) -> WebResult<Response> {
+    worker.check_csrf(&form.csrf_token)?;
+    let given = match form.given.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => return Err(WebError::NotFound),
+    };
+    let link = state.store.me(&worker.scope).link(&ods).await?;
+    let created = crate::transfer_consent_vp::create(&state, link.scope(), link.person_id(), given).await?;
+    let qr = created.qr_svg.clone();
+    transfers_page(&state, &worker, &ods, Some((created.link, qr))).await
 }
 
 #[derive(Deserialize)]
