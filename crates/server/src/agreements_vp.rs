@@ -20,8 +20,8 @@ use credentials::jws::Signer;
 use credentials::oid4vc::claims_path::ClaimPath;
 use credentials::oid4vc::dcql::{CredentialQuery, DcqlQuery};
 use credentials::oid4vc::oauth::ErrorCode;
-use credentials::oid4vc::validate::validate_vp_token;
-use credentials::oid4vc::vp::{AuthorizationRequest, AuthorizationResponse, DirectPostResponse, RequestLink};
+use credentials::oid4vc::validate::{ValidatedResponse, validate_vp_token};
+use credentials::oid4vc::vp::{AuthorizationRequest, AuthorizationResponse, DirectPostResponse, RequestLink, VpToken};
 use credentials::verify::VerifyOptions;
 use domain::agreement::{AgreementBody, Signature, SignerRole};
 use domain::passport::PassportType;
@@ -191,6 +191,36 @@ async fn request_object(
     Ok(([(CONTENT_TYPE, "application/oauth-authz-req+jwt"), (CACHE_CONTROL, "no-store")], jwt).into_response())
 }
 
+/// The one passport credential a wallet presented to sign something ([`query`]), checked as any
+/// verifier checks a presentation (issuer trust, status, holder binding to `nonce` and
+/// `client_id`): the validated response and the presentation's text. What it signs is the
+/// caller's to check.
+pub(crate) async fn accepted_presentation(
+    state: &AppState,
+    vp_token: &VpToken,
+    nonce: &str,
+    client_id: &str,
+) -> Result<(ValidatedResponse, String), OAuthReply> {
+    let bad = |d: &str| OAuthReply::new(ErrorCode::InvalidRequest, d);
+    let now = (state.clock)().timestamp();
+    let trust = crate::federation::trust(state).await?;
+    let presented = vp_token.values().flatten().filter_map(Value::as_str);
+    let statuses = crate::status_lists::for_presentations(state, presented, &trust).await?;
+    let opts = VerifyOptions::new(now, nonce.to_owned(), client_id.to_owned());
+    let validated =
+        validate_vp_token(vp_token, &query(), &opts, &trust, &statuses).map_err(|e| OAuthReply::of(e.to_oauth()))?;
+    if !validated.satisfied() {
+        let why: Vec<&str> = validated.queries.iter().flat_map(|q| &q.rejected).map(|r| r.code()).collect();
+        return Err(bad(&format!("the presented credential was not accepted: {}", why.join(", "))));
+    }
+    let presentation = vp_token
+        .get(QUERY_ID)
+        .and_then(|v| v.first())
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("no presentation for the passport query"))?;
+    Ok((validated, presentation.to_owned()))
+}
+
 /// The `direct_post` endpoint: checks the presentation as any verifier would, then that its
 /// KB-JWT signs this agreement's transaction data with a credential the employer issued to the
 /// named worker, and records the signature. Nothing is recorded unless all of that holds.
@@ -212,21 +242,8 @@ async fn response(
     let (response_uri, _) = urls(state.public_url(), org.ods_code.as_str());
     let now = (state.clock)().timestamp();
     let authz = request_for(&request, &response_uri, &key.public_jwk(), now);
-    let trust = crate::federation::trust(&state).await?;
-    let presented = vp_token.values().flatten().filter_map(Value::as_str);
-    let statuses = crate::status_lists::for_presentations(&state, presented, &trust).await?;
-    let opts = VerifyOptions::new(now, request.nonce.clone(), authz.client_id.clone());
-    let validated =
-        validate_vp_token(&vp_token, &query(), &opts, &trust, &statuses).map_err(|e| OAuthReply::of(e.to_oauth()))?;
-    if !validated.satisfied() {
-        let why: Vec<&str> = validated.queries.iter().flat_map(|q| &q.rejected).map(|r| r.code()).collect();
-        return Err(bad(&format!("the presented credential was not accepted: {}", why.join(", "))));
-    }
-    let presentation = vp_token
-        .get(QUERY_ID)
-        .and_then(|v| v.first())
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("no presentation for the passport query"))?;
+    let (validated, presentation) = accepted_presentation(&state, &vp_token, &request.nonce, &authz.client_id).await?;
+    let presentation = presentation.as_str();
 
     let current = state.store.agreements(&scope).get(&request.agreement_id, Some(request.version)).await?;
     let mut signed: GeneralJws = serde_json::from_str(&current.signed).map_err(OAuthReply::internal_error)?;

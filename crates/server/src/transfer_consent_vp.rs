@@ -21,18 +21,15 @@ use credentials::consent::{
 };
 use credentials::jws::Signer;
 use credentials::oid4vc::oauth::ErrorCode;
-use credentials::oid4vc::validate::validate_vp_token;
 use credentials::oid4vc::vp::{AuthorizationRequest, AuthorizationResponse, DirectPostResponse, RequestLink};
-use credentials::verify::VerifyOptions;
 use domain::transfer::normalise_surname;
 use domain::transfer::remote::CLOCK_SKEW_SECS;
 use serde::Serialize;
-use serde_json::Value;
 use store::{ConsentSigningRequest, NewConsentSigningRequest, OrgScope, StoreError, WalletConsentProof};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::agreements_vp::{QUERY_ID, query};
+use crate::agreements_vp::{QUERY_ID, accepted_presentation, query};
 use crate::error::ApiError;
 use crate::extract::{PublicOrg, public_reason};
 use crate::oid4vci::{OAuthReply, no_store, qr_svg};
@@ -196,23 +193,9 @@ async fn response(
     let (response_uri, _) = urls(state.public_url(), org.ods_code.as_str());
     let now = (state.clock)().timestamp();
     let authz = request_for(&request, &response_uri, &key.public_jwk(), now);
+    let (_, presentation) = accepted_presentation(&state, &vp_token, &request.nonce, &authz.client_id).await?;
     let trust = crate::federation::trust(&state).await?;
-    let presented = vp_token.values().flatten().filter_map(Value::as_str);
-    let statuses = crate::status_lists::for_presentations(&state, presented, &trust).await?;
-    let opts = VerifyOptions::new(now, request.nonce.clone(), authz.client_id.clone());
-    let validated =
-        validate_vp_token(&vp_token, &query(), &opts, &trust, &statuses).map_err(|e| OAuthReply::of(e.to_oauth()))?;
-    if !validated.satisfied() {
-        let why: Vec<&str> = validated.queries.iter().flat_map(|q| &q.rejected).map(|r| r.code()).collect();
-        return Err(bad(&format!("the presented credential was not accepted: {}", why.join(", "))));
-    }
-    let presentation = vp_token
-        .get(QUERY_ID)
-        .and_then(|v| v.first())
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("no presentation for the passport query"))?;
-    let proof =
-        ConsentProof { presentation: presentation.to_owned(), transaction_data: request.transaction_data.clone() };
+    let proof = ConsentProof { presentation, transaction_data: request.transaction_data.clone() };
     let expect = ConsentExpectations {
         new_employer_ods: org.ods_code.as_str(),
         now,
