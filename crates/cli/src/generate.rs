@@ -20,7 +20,9 @@ use chrono::NaiveDate;
 use clap::Args;
 use domain::compliance::PersonRecord;
 use domain::org::NewOrganisation;
-use store::{Checkpoint, ImportBatch, OrgScope, Organisation, RegistryScope, Source, Store, StoreError};
+use store::{
+    Checkpoint, ComplianceBasis, ImportBatch, OrgScope, Organisation, RegistryScope, Source, Store, StoreError,
+};
 use synth::extract::ExtractWriter;
 use synth::{GenerateConfig, Generator, OrgPlan, Plan, StaffRecord};
 
@@ -169,19 +171,39 @@ pub async fn load(store: &Store, generator: Arc<Generator>, batch: usize) -> Res
     progress.inc(done_before);
     store.begin_bulk_load().await?;
 
-    // Generation thread: batches of PersonRecords, at most two ahead of the database.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, u64, Vec<PersonRecord>)>(2);
+    // Generation thread: generates each batch and prepares it for the store (documents encoded,
+    // compliance evaluated: `ImportPreparer::prepare`), at most two ahead of the database, so that
+    // this CPU work runs on the other core while the database writes the previous batch.
+    let scopes: Vec<OrgScope> =
+        orgs.iter().map(|o| OrgScope::system(o.id.clone(), "generate").with_source(Source::Import)).collect();
+    let mut preparers = Vec::with_capacity(scopes.len());
+    for scope in &scopes {
+        preparers.push(store.dataset(scope).import_preparer().await?);
+    }
+    type Prepared = (usize, u64, store::Result<store::PreparedBatch>);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Prepared>(2);
     let producer = {
         let generator = generator.clone();
         let starts = starts.clone();
+        let source = source.clone();
+        let basis = ComplianceBasis::new(plan.config.today);
         std::thread::spawn(move || {
             for (index, start) in starts.into_iter().enumerate() {
                 let end = generator.plan.records_in(index);
                 let mut k = start;
                 while k < end {
                     let upto = (k + batch.max(1) as u64).min(end);
-                    let people = (k..upto).map(|n| person_record(generator.record_at(index, n))).collect();
-                    if tx.blocking_send((index, upto, people)).is_err() {
+                    let people: Vec<PersonRecord> =
+                        (k..upto).map(|n| person_record(generator.record_at(index, n))).collect();
+                    let n = people.len() as u64;
+                    let batch = ImportBatch {
+                        people,
+                        records: vec![],
+                        checkpoint: Some(Checkpoint { source: source.clone(), position: upto as i64 }),
+                        // Each person's compliance is stored with them, so no summary starts cold.
+                        compliance: Some(basis),
+                    };
+                    if tx.blocking_send((index, n, preparers[index].prepare(batch))).is_err() {
                         return; // the loader stopped
                     }
                     k = upto;
@@ -191,16 +213,8 @@ pub async fn load(store: &Store, generator: Arc<Generator>, batch: usize) -> Res
     };
 
     let mut stats = LoadStats::default();
-    let scopes: Vec<OrgScope> =
-        orgs.iter().map(|o| OrgScope::system(o.id.clone(), "generate").with_source(Source::Import)).collect();
-    while let Some((index, upto, people)) = rx.recv().await {
-        let n = people.len() as u64;
-        let batch = ImportBatch {
-            people,
-            records: vec![],
-            checkpoint: Some(Checkpoint { source: source.clone(), position: upto as i64 }),
-        };
-        let report = store.dataset(&scopes[index]).import_batch(&batch).await?;
+    while let Some((index, n, prepared)) = rx.recv().await {
+        let report = store.dataset(&scopes[index]).import_prepared(prepared?).await?;
         let skipped = report.people.iter().filter(|p| p.is_none()).count() as u64;
         stats.people += n - skipped;
         stats.already_present += skipped;

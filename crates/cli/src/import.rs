@@ -21,7 +21,10 @@ use domain::compliance::PersonRecord;
 use domain::org::{NewOrganisation, OdsCode, OrgKind};
 use domain::person::NiNumber;
 use serde::Serialize;
-use store::{Checkpoint, ImportBatch, ImportRecord, OrgScope, PersonRef, RegistryScope, Source, Store, StoreError};
+use store::{
+    Checkpoint, ComplianceBasis, ImportBatch, ImportRecord, OrgScope, PersonRef, RegistryScope, Source, Store,
+    StoreError,
+};
 use synth::extract::{ExtractKind, ExtractValue, RowError, read_rows};
 
 use crate::generate::Progress;
@@ -202,6 +205,9 @@ pub async fn import(args: &ImportArgs) -> Result<ImportReport> {
     }
     store.end_bulk_load().await?;
     progress.finish();
+    // Everyone's compliance, computed once now that all their records are in (per batch it would
+    // be computed once per file), so the organisation's first summary is not the one to pay.
+    store.dataset(&scope).refresh_compliance(ComplianceBasis::new(today)).await?;
     store.close().await;
     Ok(report)
 }

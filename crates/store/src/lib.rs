@@ -44,8 +44,9 @@ pub use dataset::{
 };
 pub use dataset::{AcceptedItem, BypassedItem, NewReview, PassportRecord, Review, ReviewDecision, ReviewItem};
 pub use dataset::{
-    Checkpoint, CredentialStatus, Dataset, ImportBatch, ImportRecord, ImportReport, IssueOutcome, IssueSlot,
-    IssuedCredential, PersonRef, PersonSources, Record, STATUS_LIST_SIZE, TransferMatch, oh_source_id,
+    Checkpoint, ComplianceBasis, CredentialStatus, Dataset, ImportBatch, ImportPreparer, ImportRecord, ImportReport,
+    IssueOutcome, IssueSlot, IssuedCredential, PersonRef, PersonSources, PreparedBatch, Record, STATUS_LIST_SIZE,
+    TransferMatch, oh_source_id,
 };
 pub use dataset::{CohortEntry, CohortOutcome, CohortResult, Proposal, ReleaseRequest, RemoteApplicant};
 pub use dataset::{ConsentSigningRequest, NewConsentSigningRequest, WalletConsentProof};
@@ -97,6 +98,10 @@ impl Store {
             status_generation: Arc::default(),
             auth_settings: Arc::default(),
         };
+        let built = store.build_deferred_indexes().await?;
+        if built > 0 {
+            tracing::warn!(indexes = built, "built the indexes a bulk load had deferred (was it interrupted?)");
+        }
         store.optimize_on_open().await?;
         Ok(store)
     }

@@ -6,18 +6,30 @@
 //! [`Dataset::import_checkpoint`] where to resume; anything after it was rolled back. New people
 //! whose NI number already exists in the dataset are skipped (reported, with their records), so
 //! re-running an import without checkpoints does not duplicate people either.
+//!
+//! A batch has a CPU half and a database half. [`ImportPreparer::prepare`] makes the new ids,
+//! encodes every row's document and, given a [`ComplianceBasis`], evaluates each new person
+//! (stored with them in the compliance cache, so a summary finds them computed); it does no I/O
+//! and runs on any thread. [`Dataset::import_prepared`] writes the result in one transaction; if
+//! the organisation's role requirements changed after preparation, it evaluates again. The
+//! generator prepares batch n + 1 on its own thread while batch n is written, which puts the
+//! encoding on the second core; [`Dataset::import_batch`] is the two halves in a row.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::sync::Arc;
 
 use domain::assignment::Assignment;
 use domain::checks::EmploymentCheck;
-use domain::compliance::PersonRecord;
+use domain::compliance::{PersonCompliance, PersonRecord};
 use domain::cstf::Competence;
 use domain::immunisation::{Immunisation, OhClearance};
 use domain::person::NiNumber;
+use domain::requirements::RoleRequirements;
 use sqlx::{AnyConnection, Row};
 
 use super::children::ChildKind;
+use super::summary::{ComplianceBasis, evaluate_person, or_nothing_to_meet, roles_from_docs};
 use super::{Dataset, WriteStamp};
 use crate::audit::{self, Event};
 use crate::db::{self, Backend};
@@ -61,6 +73,12 @@ pub struct ImportBatch {
     /// Records for people already in the dataset.
     pub records: Vec<(PersonRef, ImportRecord)>,
     pub checkpoint: Option<Checkpoint>,
+    /// When given, every person the batch writes is evaluated on this basis and their result is
+    /// stored in the compliance cache in the same transaction, so an organisation's summary
+    /// (even in a process started afterwards) finds them computed; new people are evaluated from
+    /// the records in memory. Without it their cached results are only dropped, to be computed on
+    /// the next summary.
+    pub compliance: Option<ComplianceBasis>,
 }
 
 /// The outcome of one batch.
@@ -88,6 +106,15 @@ struct Rows {
 }
 
 impl Rows {
+    /// Drops the rows of people not in `ids` (new people skipped as duplicates).
+    fn keep_people(&mut self, ids: &HashSet<String>) {
+        let of = |row: &TextRow, at: usize| row.get(at).and_then(|v| v.as_deref()).is_some_and(|id| ids.contains(id));
+        for rows in [&mut self.assignments, &mut self.checks, &mut self.competences, &mut self.immunisations] {
+            rows.retain(|row| of(row, 2));
+        }
+        self.clearances.retain(|row| of(row, 1));
+    }
+
     fn len(&self) -> usize {
         self.assignments.len()
             + self.checks.len()
@@ -213,7 +240,13 @@ async fn insert_rows(
                 if c > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&db::placeholder(backend, n));
+                match backend {
+                    // `db::placeholder`, without a string per parameter (a load binds hundreds of millions).
+                    Backend::Sqlite => sql.push('?'),
+                    Backend::Postgres => {
+                        let _ = write!(sql, "${n}");
+                    }
+                }
             }
             sql.push(')');
         }
@@ -229,16 +262,52 @@ async fn insert_rows(
     Ok(returned)
 }
 
-impl Dataset<'_> {
-    /// Writes one batch in one transaction; see the module documentation for the guarantees.
-    pub async fn import_batch(&self, batch: &ImportBatch) -> Result<ImportReport> {
-        let org = self.org().to_owned();
-        let stamp = self.stamp();
-        let mut tx = self.begin().await?;
+/// The role requirements a batch's compliance is evaluated against, as read from the database:
+/// the stored documents (to notice a change before writing) and their decoded form.
+struct RolesSnapshot {
+    docs: Vec<(String, String)>,
+    map: HashMap<String, RoleRequirements>,
+}
 
-        // People first; those whose NI number already exists are not inserted.
+/// What preparing a batch needs from the database, read once per organisation and load: the
+/// dataset, the writer's provenance and the role requirements. Cheap to clone, `Send`: a loader
+/// hands it to another thread and prepares batch n + 1 there while the database writes batch n.
+#[derive(Clone)]
+pub struct ImportPreparer {
+    org: String,
+    by: String,
+    source: &'static str,
+    source_ods: Option<String>,
+    roles: Arc<RolesSnapshot>,
+}
+
+/// An [`ImportBatch`] turned into rows, new ids and compliance results: the CPU half of a batch
+/// (documents encoded, people evaluated), made by [`ImportPreparer::prepare`] on any thread and
+/// written by [`Dataset::import_prepared`].
+pub struct PreparedBatch {
+    org: String,
+    batch: ImportBatch,
+    stamp: WriteStamp,
+    ids: Vec<String>,
+    people_rows: Vec<TextRow>,
+    /// The records of every new person; those of people skipped as duplicates are left out when
+    /// written.
+    children: Rows,
+    /// Per new person, their evaluation (and whether any role applies), when the batch has a
+    /// compliance basis.
+    results: Vec<Option<(PersonCompliance, bool)>>,
+    roles: Arc<RolesSnapshot>,
+}
+
+impl ImportPreparer {
+    /// Encodes the batch's rows and evaluates its new people; no I/O.
+    pub fn prepare(&self, batch: ImportBatch) -> Result<PreparedBatch> {
+        let stamp =
+            WriteStamp { by: self.by.clone(), at: db::now(), source: self.source, source_ods: self.source_ods.clone() };
+        let org = &self.org;
         let ids: Vec<String> = batch.people.iter().map(|_| db::new_id()).collect();
-        let mut rows = Vec::with_capacity(batch.people.len());
+        let mut people_rows = Vec::with_capacity(batch.people.len());
+        let mut children = Rows::default();
         for (record, id) in batch.people.iter().zip(&ids) {
             let p = &record.person;
             let mut row = vec![
@@ -250,28 +319,89 @@ impl Dataset<'_> {
                 Some(db::to_doc(p)?),
             ];
             row.extend(stamp_cols(&stamp));
-            rows.push(row);
+            people_rows.push(row);
+            children.add_person_record(org, id, record, &stamp)?;
         }
+        let results = match batch.compliance {
+            Some(on) => batch
+                .people
+                .iter()
+                .map(|r| {
+                    let result = evaluate_person(r, &self.roles.map, on.today, on.due_within_days);
+                    let applicable = result.is_some();
+                    Some((or_nothing_to_meet(result), applicable))
+                })
+                .collect(),
+            None => vec![],
+        };
+        Ok(PreparedBatch {
+            org: self.org.clone(),
+            batch,
+            stamp,
+            ids,
+            people_rows,
+            children,
+            results,
+            roles: self.roles.clone(),
+        })
+    }
+}
+
+impl Dataset<'_> {
+    /// Writes one batch in one transaction; see the module documentation for the guarantees.
+    pub async fn import_batch(&self, batch: &ImportBatch) -> Result<ImportReport> {
+        let prepared = self.import_preparer().await?.prepare(batch.clone())?;
+        self.import_prepared(prepared).await
+    }
+
+    /// Reads what [`ImportPreparer::prepare`] needs for this dataset.
+    pub async fn import_preparer(&self) -> Result<ImportPreparer> {
+        let stamp = self.stamp();
+        let mut conn = self.store.pool.acquire().await?;
+        let docs = self.role_docs(&mut conn).await?;
+        let map = roles_from_docs(&docs)?;
+        Ok(ImportPreparer {
+            org: self.org().to_owned(),
+            by: stamp.by,
+            source: stamp.source,
+            source_ods: stamp.source_ods,
+            roles: Arc::new(RolesSnapshot { docs, map }),
+        })
+    }
+
+    /// Writes a prepared batch in one transaction, as [`Dataset::import_batch`] does. Compliance
+    /// results prepared against role requirements that have changed since are evaluated again.
+    pub async fn import_prepared(&self, prepared: PreparedBatch) -> Result<ImportReport> {
+        if prepared.org != self.org() {
+            return Err(crate::error::StoreError::NotFound);
+        }
+        let PreparedBatch { org, batch, stamp, ids, people_rows, mut children, results, roles } = prepared;
+        let mut tx = self.begin().await?;
+
+        // People first; those whose NI number already exists are not inserted.
         let inserted = insert_rows(
             &mut tx,
             self.store.backend,
             "people",
             &PEOPLE_COLUMNS,
-            &rows,
+            &people_rows,
             " ON CONFLICT DO NOTHING RETURNING id",
         )
         .await?
         .iter()
         .map(|r| r.try_get::<String, _>(0))
         .collect::<std::result::Result<HashSet<_>, _>>()?;
+        if inserted.len() < ids.len() {
+            children.keep_people(&inserted);
+        }
         let mut report = ImportReport::default();
-        let mut children = Rows::default();
         let mut events_for: Vec<(String, &'static str)> = vec![];
-        for (record, id) in batch.people.iter().zip(ids) {
-            if inserted.contains(&id) {
-                children.add_person_record(&org, &id, record, &stamp)?;
+        let mut new_people: Vec<usize> = vec![];
+        for (i, id) in ids.iter().enumerate() {
+            if inserted.contains(id) {
                 events_for.push((id.clone(), "person.import"));
-                report.people.push(Some(id));
+                report.people.push(Some(id.clone()));
+                new_people.push(i);
             } else {
                 report.people.push(None);
             }
@@ -297,6 +427,30 @@ impl Dataset<'_> {
         children.write(&mut tx, self.store.backend).await?;
         let replaced_clearances = batch.records.iter().filter(|(_, r)| matches!(r, ImportRecord::OhClearance(_)));
         self.revoke_for_clearances(&mut tx, replaced_clearances.filter_map(|(p, _)| resolved.get(p))).await?;
+        if let Some(on) = batch.compliance {
+            let current = self.role_docs(&mut tx).await?;
+            let results: Vec<(String, PersonCompliance, bool)> = if current == roles.docs {
+                new_people
+                    .iter()
+                    .filter_map(|&i| results.get(i).cloned().flatten().map(|(r, a)| (ids[i].clone(), r, a)))
+                    .collect()
+            } else {
+                // The role requirements changed after the batch was prepared: evaluate again.
+                let map = roles_from_docs(&current)?;
+                new_people
+                    .iter()
+                    .map(|&i| {
+                        let result = evaluate_person(&batch.people[i], &map, on.today, on.due_within_days);
+                        let applicable = result.is_some();
+                        (ids[i].clone(), or_nothing_to_meet(result), applicable)
+                    })
+                    .collect()
+            };
+            self.store_results(&mut tx, &results, on.today, on.due_within_days).await?;
+            let mut touched: Vec<String> = touched.into_iter().collect();
+            touched.sort_unstable();
+            self.refresh_people(&mut tx, &touched, on).await?;
+        }
 
         let events: Vec<Event<'_>> = events_for.iter().map(|(id, action)| Event::person(action, id)).collect();
         audit::append_many(&mut tx, self.store.backend, &org, self.scope.actor(), &events).await?;

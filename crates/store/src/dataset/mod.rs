@@ -43,7 +43,7 @@ use crate::scope::{OrgScope, Provenance, Source};
 pub use credentials::{
     CredentialStatus, IssueOutcome, IssueSlot, IssuedCredential, PersonSources, STATUS_LIST_SIZE, oh_source_id,
 };
-pub use import::{Checkpoint, ImportBatch, ImportRecord, ImportReport, PersonRef};
+pub use import::{Checkpoint, ImportBatch, ImportPreparer, ImportRecord, ImportReport, PersonRef, PreparedBatch};
 pub use me::{
     ACCESS_LOG_LIMIT, AccessActor, AccessEntry, ContactChange, ContactDetails, Me, MyLink, MyOrganisation, MyRecord,
 };
@@ -54,6 +54,7 @@ pub use presentations::{
     PresentationStatus, PresentedEntry,
 };
 pub use review::{AcceptedItem, BypassedItem, NewReview, PassportRecord, Review, ReviewDecision, ReviewItem};
+pub use summary::ComplianceBasis;
 pub use transfer::{Proposal, TransferMatch};
 pub use transfer_cohort::{CohortEntry, CohortOutcome, CohortResult};
 pub use transfer_consent_wallet::{ConsentSigningRequest, NewConsentSigningRequest, WalletConsentProof};

@@ -12,6 +12,15 @@
 //! record of every person cannot (≈ 100 MB of JSON), so results are cached per person
 //! (`compliance_cache`, see migration 0003) and only stale rows are recomputed before one aggregate
 //! query. Invalidation happens in the same transaction as every write that can change a result.
+//!
+//! The cache is kept filled rather than computed when first asked for, so that no summary (not even
+//! the first in a newly started process) has to evaluate a whole organisation: a bulk import given a
+//! [`ComplianceBasis`] stores each new person's result in the same transaction as their records,
+//! evaluated from the records in memory (the generator does it on the thread that prepares the
+//! batch), and re-evaluates people whose records it added to; `passport import` refreshes the
+//! organisation once at its end; `passport serve` recomputes results that time has aged in the
+//! background (`Dataset::refresh_compliance`, hourly). A summary then evaluates only people written
+//! through the API since (their row dropped by the write), decoding and evaluating on two threads.
 
 use std::collections::HashMap;
 
@@ -38,6 +47,44 @@ const NOT_APPLICABLE: &str = "none";
 const MAX_CACHE_DAYS: u64 = 31;
 const REFRESH_CHUNK: usize = 500;
 
+/// The parameters a cached result is computed for: the day, and how many days ahead an expiry
+/// counts as due soon (the server's `due_within_days`). Bulk imports take one so that they can
+/// store each person's result with the batch (see [`crate::ImportBatch::compliance`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ComplianceBasis {
+    pub today: NaiveDate,
+    pub due_within_days: u32,
+}
+
+impl ComplianceBasis {
+    /// The due-soon window the server answers with unless configured otherwise.
+    pub const DEFAULT_DUE_WITHIN_DAYS: u32 = 30;
+
+    pub fn new(today: NaiveDate) -> ComplianceBasis {
+        ComplianceBasis { today, due_within_days: Self::DEFAULT_DUE_WITHIN_DAYS }
+    }
+}
+
+/// Below this many people a batch is evaluated on the calling thread.
+const PARALLEL_MIN: usize = 64;
+
+/// Evaluates `f` over `items` on up to two threads (the reference machine has two cores), keeping
+/// the order. Evaluation is pure CPU over decoded records, so splitting it halves a cold refresh.
+pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(2);
+    if threads < 2 || items.len() < PARALLEL_MIN {
+        return items.iter().map(f).collect();
+    }
+    let (first, second) = items.split_at(items.len() / 2);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| second.iter().map(&f).collect::<Vec<R>>());
+        let mut out: Vec<R> = first.iter().map(&f).collect();
+        // A panic in the helper thread is re-raised here, as it would be on one thread.
+        out.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        out
+    })
+}
+
 fn basis(due_within_days: u32) -> String {
     format!("v{POLICY_VERSION};due={due_within_days}")
 }
@@ -47,6 +94,11 @@ fn parse_status(s: &str) -> Result<ComplianceStatus> {
         .into_iter()
         .find(|st| st.as_str() == s)
         .ok_or_else(|| StoreError::Corrupt { table: "compliance_cache", reason: format!("status {s:?}") })
+}
+
+/// Decodes [`Dataset::role_docs`].
+pub(crate) fn roles_from_docs(docs: &[(String, String)]) -> Result<HashMap<String, RoleRequirements>> {
+    docs.iter().map(|(role, doc)| Ok((role.clone(), db::from_doc(doc, "role_requirements")?))).collect()
 }
 
 /// Role codes whose requirements apply to the person on `today`.
@@ -100,7 +152,7 @@ pub(crate) fn evaluate_person(
 }
 
 /// The answer for one person: their evaluation, or `met` with nothing to meet.
-fn or_nothing_to_meet(result: Option<PersonCompliance>) -> PersonCompliance {
+pub(crate) fn or_nothing_to_meet(result: Option<PersonCompliance>) -> PersonCompliance {
     result.unwrap_or(PersonCompliance { overall: ComplianceStatus::Met, items: vec![] })
 }
 
@@ -169,17 +221,19 @@ impl Dataset<'_> {
     }
 
     async fn roles_map(&self, conn: &mut AnyConnection) -> Result<HashMap<String, RoleRequirements>> {
-        let rows = sqlx::query("SELECT role, doc FROM role_requirements WHERE org_id = $1")
+        roles_from_docs(&self.role_docs(conn).await?)
+    }
+
+    /// The dataset's role requirements as stored: (role, document), by role.
+    pub(crate) async fn role_docs(&self, conn: &mut AnyConnection) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as("SELECT role, doc FROM role_requirements WHERE org_id = $1 ORDER BY role")
             .bind(self.org())
             .fetch_all(&mut *conn)
-            .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("role")?, db::from_doc(&r.try_get::<String, _>("doc")?, "role_requirements")?)))
-            .collect()
+            .await?)
     }
 
     /// Writes cache rows for evaluated people.
-    async fn store_results(
+    pub(crate) async fn store_results(
         &self,
         conn: &mut AnyConnection,
         results: &[(String, PersonCompliance, bool)],
@@ -262,14 +316,30 @@ impl Dataset<'_> {
         for id in ids {
             q = q.bind(id.as_str());
         }
-        let mut results = vec![];
-        for row in q.fetch_all(&mut *conn).await? {
-            let record = record_from_row(&row)?;
+        let rows = q.fetch_all(&mut *conn).await?;
+        let results = par_map(&rows, |row| {
+            let record = record_from_row(row)?;
             let result = evaluate_person(&record.value, &roles, today, due_within_days);
             let applicable = result.is_some();
-            results.push((record.id, or_nothing_to_meet(result), applicable));
-        }
+            Ok((record.id, or_nothing_to_meet(result), applicable))
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
         self.store_results(&mut *conn, &results, today, due_within_days).await
+    }
+
+    /// Re-evaluates people of this dataset from their stored records (inside the caller's
+    /// transaction), in chunks.
+    pub(crate) async fn refresh_people(
+        &self,
+        conn: &mut AnyConnection,
+        ids: &[String],
+        on: ComplianceBasis,
+    ) -> Result<()> {
+        for chunk in ids.chunks(REFRESH_CHUNK) {
+            self.refresh(&mut *conn, chunk, on.today, on.due_within_days).await?;
+        }
+        Ok(())
     }
 
     /// One person's compliance on `today` against their applicable roles (audited read).
@@ -292,17 +362,37 @@ impl Dataset<'_> {
         Ok(result)
     }
 
+    /// Recomputes every cached result of this dataset that is missing or stale on `on` (its
+    /// `valid_until` reached, or another basis), in short transactions of [`REFRESH_CHUNK`] people,
+    /// and returns how many were recomputed. `passport serve` runs this in the background every
+    /// day and after `passport import`, so the passing of time alone never leaves a summary to
+    /// evaluate thousands of people. Audited once against the dataset when anyone was recomputed.
+    pub async fn refresh_compliance(&self, on: ComplianceBasis) -> Result<usize> {
+        let n = self.refresh_stale(on).await?;
+        if n > 0 {
+            let mut tx = self.begin().await?;
+            self.audit(&mut tx, Event::dataset("compliance.refresh")).await?;
+            tx.commit().await?;
+        }
+        Ok(n)
+    }
+
+    async fn refresh_stale(&self, on: ComplianceBasis) -> Result<usize> {
+        let stale = self.stale_people(&mut *self.store.pool.acquire().await?, on.today, on.due_within_days).await?;
+        for chunk in stale.chunks(REFRESH_CHUNK) {
+            let mut tx = self.begin().await?;
+            self.refresh(&mut tx, chunk, on.today, on.due_within_days).await?;
+            tx.commit().await?;
+        }
+        Ok(stale.len())
+    }
+
     /// The organisation's compliance on `today`: counts by status and every non-compliant person
     /// (expired or missing) with their gaps, ordered by person id. Audited once.
     pub async fn compliance_summary(&self, today: NaiveDate, due_within_days: u32) -> Result<OrgSummary> {
         // Bring stale entries up to date in short transactions of their own first, so a cold cache
         // (thousands of people to evaluate) never holds the write lock for long …
-        let stale = self.stale_people(&mut *self.store.pool.acquire().await?, today, due_within_days).await?;
-        for chunk in stale.chunks(REFRESH_CHUNK) {
-            let mut tx = self.begin().await?;
-            self.refresh(&mut tx, chunk, today, due_within_days).await?;
-            tx.commit().await?;
-        }
+        self.refresh_stale(ComplianceBasis { today, due_within_days }).await?;
         // … then read one consistent snapshot, refreshing whatever concurrent writes invalidated
         // meanwhile (usually nothing).
         let mut tx = self.begin().await?;

@@ -244,3 +244,129 @@ async fn a_role_without_recorded_requirements_is_a_gap_not_a_pass() {
     })
     .await;
 }
+
+/// The dataset's cached results: (person, overall, gaps, valid_until, computed_at), by person.
+async fn cached(store: &store::Store, scope: &store::OrgScope) -> Vec<(String, String, String, String, String)> {
+    sqlx::query_as(
+        "SELECT person_id, overall, gaps, valid_until, computed_at FROM compliance_cache WHERE org_id = $1 \
+         ORDER BY person_id",
+    )
+    .bind(scope.org_id())
+    .fetch_all(store.raw_pool())
+    .await
+    .unwrap()
+}
+
+fn staff(n: u32, trained: Option<&str>, in_post: bool) -> domain::compliance::PersonRecord {
+    domain::compliance::PersonRecord {
+        person: person(n),
+        assignments: if in_post { vec![applicant("NUR-B5")] } else { vec![] },
+        checks: vec![],
+        competences: trained.map(fire_safety).into_iter().collect(),
+        immunisations: vec![],
+        oh_clearance: None,
+    }
+}
+
+#[tokio::test]
+async fn a_bulk_import_stores_each_persons_compliance_with_the_batch() {
+    each_backend(|store| async move {
+        let (_, a) = org(&store, "RJ1").await;
+        let ds = store.dataset(&a);
+        ds.put_role_requirements(&role("NUR-B5")).await.unwrap();
+        let today = date("2025-06-01");
+        let batch = store::ImportBatch {
+            people: vec![
+                staff(1, Some("2025-03-01"), true),
+                staff(2, Some("2022-01-01"), true),
+                staff(3, None, true),
+                staff(4, Some("2025-03-01"), false),
+            ],
+            compliance: Some(store::ComplianceBasis { today, due_within_days: 30 }),
+            ..Default::default()
+        };
+        let ids: Vec<String> = ds.import_batch(&batch).await.unwrap().people.into_iter().map(Option::unwrap).collect();
+
+        // Everyone's result was stored with the batch …
+        let filled = cached(&store, &a).await;
+        assert_eq!(filled.len(), 4);
+        let overall = |id: &str| filled.iter().find(|c| c.0 == id).map(|c| c.1.clone()).unwrap();
+        assert_eq!(
+            [&overall(&ids[0]), &overall(&ids[1]), &overall(&ids[2]), &overall(&ids[3])],
+            ["met", "expired", "missing", "none"]
+        );
+        // … and the summary is served from it (nothing recomputed) …
+        let summary = ds.compliance_summary(today, 30).await.unwrap();
+        assert_eq!(cached(&store, &a).await, filled, "the summary recomputed cached results");
+        assert_eq!((summary.people, summary.compliant), (3, 1));
+        // … and agrees with a fresh evaluation of everyone.
+        sqlx::query("DELETE FROM compliance_cache").execute(store.raw_pool()).await.unwrap();
+        assert_eq!(ds.compliance_summary(today, 30).await.unwrap(), summary);
+        let fresh = cached(&store, &a).await;
+        let key = |rows: &[(String, String, String, String, String)]| {
+            rows.iter().map(|r| (r.0.clone(), r.1.clone(), r.2.clone(), r.3.clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(key(&fresh), key(&filled));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_write_after_a_bulk_import_still_drops_the_cached_result() {
+    each_backend(|store| async move {
+        let (_, a) = org(&store, "RJ1").await;
+        let ds = store.dataset(&a);
+        ds.put_role_requirements(&role("NUR-B5")).await.unwrap();
+        let today = date("2025-06-01");
+        let on = Some(store::ComplianceBasis { today, due_within_days: 30 });
+        let batch = store::ImportBatch {
+            people: vec![staff(1, None, true), staff(2, None, true)],
+            compliance: on,
+            ..Default::default()
+        };
+        let ids: Vec<String> = ds.import_batch(&batch).await.unwrap().people.into_iter().map(Option::unwrap).collect();
+        assert_eq!(cached(&store, &a).await.len(), 2);
+
+        ds.add_competence(&ids[0], &fire_safety("2025-05-01")).await.unwrap();
+        let rows = cached(&store, &a).await;
+        assert_eq!(rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), [ids[1].as_str()]);
+        assert_eq!(ds.compliance_summary(today, 30).await.unwrap().compliant, 1);
+
+        // Records imported for someone already there are evaluated with their batch too.
+        let records = store::ImportBatch {
+            records: vec![(
+                store::PersonRef::Id(ids[1].clone()),
+                store::ImportRecord::Competence(fire_safety("2025-05-01")),
+            )],
+            compliance: on,
+            ..Default::default()
+        };
+        ds.import_batch(&records).await.unwrap();
+        let rows = cached(&store, &a).await;
+        assert!(rows.iter().all(|r| r.1 == "met"), "{rows:?}");
+        assert_eq!(rows.len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn refresh_recomputes_only_what_time_has_aged() {
+    each_backend(|store| async move {
+        let (_, a) = org(&store, "RJ1").await;
+        let ids = ward(&store, &a).await;
+        let ds = store.dataset(&a);
+        let today = date("2025-06-01");
+        // Nothing cached yet: everyone is computed, then nobody until a result ages.
+        assert_eq!(
+            ds.refresh_compliance(store::ComplianceBasis { today, due_within_days: 30 }).await.unwrap(),
+            ids.len()
+        );
+        assert_eq!(ds.refresh_compliance(store::ComplianceBasis { today, due_within_days: 30 }).await.unwrap(), 0);
+        let later = date("2025-08-01"); // past every result's valid_until (at most 31 days)
+        assert_eq!(
+            ds.refresh_compliance(store::ComplianceBasis { today: later, due_within_days: 30 }).await.unwrap(),
+            ids.len()
+        );
+    })
+    .await;
+}

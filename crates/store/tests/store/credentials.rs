@@ -202,6 +202,7 @@ async fn an_imported_clearance_revokes_what_rested_on_the_old_one() {
                 (store::PersonRef::Id(q.id.clone()), store::ImportRecord::Competence(fire_safety("2025-12-01"))),
             ],
             checkpoint: None,
+            compliance: None,
         };
         ds.import_batch(&batch).await.unwrap();
         assert_eq!(ds.get_credential(&on_p.id).await.unwrap().status, CredentialStatus::Revoked);

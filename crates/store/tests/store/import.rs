@@ -33,6 +33,7 @@ async fn batch_loads_people_with_records_and_skips_existing_ni_numbers() {
                 (PersonRef::Ni(person(99).ni_number.unwrap()), ImportRecord::Check(dbs_check("2025-01-10"))),
             ],
             checkpoint: Some(Checkpoint { source: "staff.csv".to_owned(), position: 42 }),
+            compliance: None,
         };
         let report = ds.import_batch(&batch).await.unwrap();
         assert!(report.people[0].is_some() && report.people[1].is_none() && report.people[2].is_some());
