@@ -57,6 +57,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     state.keys = keys;
     state.public_url = args.public_url;
     state.federation = std::sync::Arc::new(args.federation.federation()?);
+    tokio::spawn(server::compliance_refresh::run(state.clone()));
     server::serve_with(listener, state, args.limits.limits(), shutdown_signal()).await?;
     Ok(())
 }

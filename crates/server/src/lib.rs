@@ -7,6 +7,7 @@
 pub mod agreements;
 pub mod agreements_vp;
 pub mod api;
+pub mod compliance_refresh;
 pub mod error;
 pub mod extract;
 pub mod federation;

@@ -36,7 +36,7 @@ impl AppState {
     pub fn new(store: Store) -> Self {
         AppState {
             clock: Arc::new(Utc::now),
-            due_within_days: 30,
+            due_within_days: store::ComplianceBasis::DEFAULT_DUE_WITHIN_DAYS,
             public_url: None,
             issuer_cache: Default::default(),
             oid4vc_orgs: Default::default(),
