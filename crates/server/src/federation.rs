@@ -83,6 +83,11 @@ impl std::fmt::Debug for Federation {
 }
 
 impl Federation {
+    /// Whether any other operator is trusted (a transfer from another deployment is possible).
+    pub fn trusts_others(&self) -> bool {
+        !self.operators.is_empty()
+    }
+
     /// Trusts `operators` besides our own; remote status lists are cached at most `status_max_age`.
     pub fn new(operators: Vec<TrustedOperator>, status_max_age: Duration) -> Self {
         let http = reqwest::Client::builder()

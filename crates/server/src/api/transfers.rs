@@ -2,6 +2,9 @@
 //! and 2, reports, and the HR queue. Every route needs the `hr` or `admin` role; the rules live in
 //! `domain::transfer`, the copying in the store. A transfer that cannot go ahead (no consent, not
 //! approved, no applicant assignment) is a 422 problem naming the field and the refusal's code.
+//!
+//! The actions are `pub(crate)` functions taking the caller (role check first), so the portal's
+//! pages (`web::transfers`) act through exactly the rules the API applies.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -12,7 +15,7 @@ use domain::transfer::{
     TransferStatus, TransferSummary,
 };
 use serde::{Deserialize, Serialize};
-use store::Role;
+use store::{Proposal, Role};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -23,7 +26,8 @@ use crate::extract::OrgCaller;
 use crate::json::ValidJson;
 use crate::query::ValidQuery;
 
-const ROLES: &[Role] = &[Role::Hr, Role::Admin];
+/// Who may use transfers (as `roles::Permission::Transfers`).
+pub(crate) const ROLES: &[Role] = &[Role::Hr, Role::Admin];
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -38,6 +42,65 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(approve))
         .routes(routes!(run_stage1))
         .routes(routes!(run_stage2))
+}
+
+/// Records the worker's consent statement (or its withdrawal), checked by the domain first.
+pub(crate) async fn record_consent_for(
+    state: &AppState,
+    caller: &OrgCaller,
+    person_id: &str,
+    input: &ConsentInput,
+) -> ApiResult<ConsentRecord> {
+    caller.require(ROLES)?;
+    input.validate()?;
+    Ok(state.store.dataset(&caller.scope).record_transfer_consent(person_id, input).await?)
+}
+
+/// Proposes a transfer from a matching earlier record (approved at once when automatic).
+pub(crate) async fn propose_for(
+    state: &AppState,
+    caller: &OrgCaller,
+    person_id: &str,
+    source_ods: &OdsCode,
+    source_person_id: &str,
+) -> ApiResult<Proposal> {
+    caller.require(ROLES)?;
+    Ok(state.store.dataset(&caller.scope).propose_transfer(person_id, source_ods, source_person_id).await?)
+}
+
+/// Takes the automatic match, or refuses (`no_match`, `ambiguous`).
+pub(crate) async fn automatic_for(state: &AppState, caller: &OrgCaller, person_id: &str) -> ApiResult<Proposal> {
+    caller.require(ROLES)?;
+    state.store.dataset(&caller.scope).auto_transfer(person_id).await?.map_err(refused)
+}
+
+/// Transfers from a previous employer served by another deployment (see [`crate::iat`]).
+pub(crate) async fn remote_for(
+    state: &AppState,
+    caller: &OrgCaller,
+    person_id: &str,
+    source_ods: &OdsCode,
+) -> ApiResult<TransferReport> {
+    caller.require(ROLES)?;
+    crate::iat::request_transfer(state, &caller.scope, person_id, source_ods).await
+}
+
+/// Approves a proposed match; its proposer may not (`approved_by`).
+pub(crate) async fn approve_for(state: &AppState, caller: &OrgCaller, transfer_id: &str) -> ApiResult<TransferSummary> {
+    caller.require(ROLES)?;
+    Ok(state.store.dataset(&caller.scope).approve_transfer(transfer_id).await?)
+}
+
+/// Runs stage 1, or refuses (consent, approval, applicant assignment).
+pub(crate) async fn stage1_for(state: &AppState, caller: &OrgCaller, transfer_id: &str) -> ApiResult<TransferReport> {
+    caller.require(ROLES)?;
+    state.store.dataset(&caller.scope).run_transfer(transfer_id).await?.map_err(refused)
+}
+
+/// Runs stage 2 now, or refuses (before stage 1, consent withdrawn).
+pub(crate) async fn stage2_for(state: &AppState, caller: &OrgCaller, transfer_id: &str) -> ApiResult<TransferReport> {
+    caller.require(ROLES)?;
+    state.store.dataset(&caller.scope).run_transfer_stage2(transfer_id).await?.map_err(refused)
 }
 
 /// The field a refusal is about, for the 422 problem.
@@ -70,9 +133,7 @@ async fn record_consent(
     Path(person_id): Path<String>,
     ValidJson(input): ValidJson<ConsentInput>,
 ) -> ApiResult<(StatusCode, Json<ConsentRecord>)> {
-    caller.require(ROLES)?;
-    input.validate()?;
-    let record = state.store.dataset(&caller.scope).record_transfer_consent(&person_id, &input).await?;
+    let record = record_consent_for(&state, &caller, &person_id, &input).await?;
     Ok((StatusCode::CREATED, Json(record)))
 }
 
@@ -125,9 +186,7 @@ async fn propose(
     Path(person_id): Path<String>,
     ValidJson(body): ValidJson<ProposeBody>,
 ) -> ApiResult<(StatusCode, Json<TransferSummary>)> {
-    caller.require(ROLES)?;
-    let dataset = state.store.dataset(&caller.scope);
-    let proposal = dataset.propose_transfer(&person_id, &body.source_ods, &body.source_person_id).await?;
+    let proposal = propose_for(&state, &caller, &person_id, &body.source_ods, &body.source_person_id).await?;
     let status = if proposal.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(proposal.transfer)))
 }
@@ -144,8 +203,7 @@ async fn automatic(
     caller: OrgCaller,
     Path(person_id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<TransferSummary>)> {
-    caller.require(ROLES)?;
-    let proposal = state.store.dataset(&caller.scope).auto_transfer(&person_id).await?.map_err(refused)?;
+    let proposal = automatic_for(&state, &caller, &person_id).await?;
     let status = if proposal.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(proposal.transfer)))
 }
@@ -174,8 +232,7 @@ async fn remote(
     Path(person_id): Path<String>,
     ValidJson(body): ValidJson<RemoteBody>,
 ) -> ApiResult<Json<TransferReport>> {
-    caller.require(ROLES)?;
-    Ok(Json(crate::iat::request_transfer(&state, &caller.scope, &person_id, &body.source_ods).await?))
+    Ok(Json(remote_for(&state, &caller, &person_id, &body.source_ods).await?))
 }
 
 /// The transfers into this person's record, oldest first (what the worker is shown of them).
@@ -255,8 +312,7 @@ async fn approve(
     caller: OrgCaller,
     Path(transfer_id): Path<String>,
 ) -> ApiResult<Json<TransferSummary>> {
-    caller.require(ROLES)?;
-    Ok(Json(state.store.dataset(&caller.scope).approve_transfer(&transfer_id).await?))
+    Ok(Json(approve_for(&state, &caller, &transfer_id).await?))
 }
 
 /// Run stage 1: copy the Portable Data Set into the applicant record, all or nothing. Running it
@@ -269,8 +325,7 @@ async fn run_stage1(
     caller: OrgCaller,
     Path(transfer_id): Path<String>,
 ) -> ApiResult<Json<TransferReport>> {
-    caller.require(ROLES)?;
-    Ok(Json(state.store.dataset(&caller.scope).run_transfer(&transfer_id).await?.map_err(refused)?))
+    Ok(Json(stage1_for(&state, &caller, &transfer_id).await?))
 }
 
 /// Run stage 2 now (it also runs when the applicant assignment becomes active): NHS service
@@ -283,6 +338,5 @@ async fn run_stage2(
     caller: OrgCaller,
     Path(transfer_id): Path<String>,
 ) -> ApiResult<Json<TransferReport>> {
-    caller.require(ROLES)?;
-    Ok(Json(state.store.dataset(&caller.scope).run_transfer_stage2(&transfer_id).await?.map_err(refused)?))
+    Ok(Json(stage2_for(&state, &caller, &transfer_id).await?))
 }

@@ -25,6 +25,7 @@ mod records;
 mod registry;
 mod review;
 mod session;
+mod transfers;
 mod verify;
 
 use askama::Template;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(review::router())
         .merge(registry::router())
         .merge(agreements::router())
+        .merge(transfers::router())
         .merge(me::router())
         .merge(admin::router())
         .layer(axum::middleware::from_fn(page_headers))
@@ -127,6 +129,7 @@ pub fn menu(roles: &[Role], operator: bool, current: &str) -> Vec<MenuItem> {
     }
     if has(&[Role::Hr]) {
         items.push(("/agreements", "Agreements"));
+        items.push(("/transfers", "Transfers"));
     }
     if !operator && roles.contains(&Role::Worker) {
         items.extend(me::MENU.iter().copied());
