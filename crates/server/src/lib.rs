@@ -8,6 +8,7 @@ pub mod agreements;
 pub mod agreements_vp;
 pub mod api;
 pub mod compliance_refresh;
+pub mod cohort_jobs;
 pub mod error;
 pub mod extract;
 pub mod federation;
@@ -96,6 +97,7 @@ pub async fn serve_with(
     if state.public_url.is_none() {
         state.public_url = Some(format!("http://{}", listener.local_addr()?));
     }
+    cohort_jobs::resume_unfinished(&state);
     let app = router_with(state, &limits);
     listen::serve(listener, app, limits, shutdown).await
 }

@@ -156,7 +156,7 @@ impl Permission {
             Permission::CheckAgreements => "verify a signed agreement, read the published core terms",
             Permission::AcceptCoreTerms => "accept a core terms version for the organisation",
             Permission::Transfers => {
-                "inter-authority transfers: consent, matches, approval, stages 1 and 2, service history"
+                "inter-authority transfers: consent, matches, approval, stages 1 and 2, service history, cohorts"
             }
         }
     }
@@ -279,6 +279,8 @@ pub const ROUTES: &[(&str, &str, Permission)] = &[
     ("POST", "/api/v1/transfers/{transfer_id}/approve", Permission::Transfers),
     ("POST", "/api/v1/transfers/{transfer_id}/run", Permission::Transfers),
     ("POST", "/api/v1/transfers/{transfer_id}/stage2", Permission::Transfers),
+    ("POST", "/api/v1/transfer-cohorts", Permission::Transfers),
+    ("GET", "/api/v1/transfer-cohorts/{cohort_id}", Permission::Transfers),
 ];
 
 /// The permission a route needs; `None` for a route the matrix does not know (refused).

@@ -50,6 +50,7 @@ pub use dataset::{
 };
 pub use dataset::{CohortEntry, CohortOutcome, CohortResult, Proposal, ReleaseRequest, RemoteApplicant};
 pub use dataset::{ConsentSigningRequest, NewConsentSigningRequest, WalletConsentProof};
+pub use dataset::{CohortJob, CohortLine, CohortReport, CohortStatus};
 pub use dataset::{Expiring, ExpiringKind, RoleCount};
 pub use dataset::{
     NewOffer, NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,

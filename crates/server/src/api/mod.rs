@@ -14,7 +14,8 @@ pub mod records;
 pub mod requirements;
 pub mod review;
 mod transfer_consent_wallet;
-mod transfers;
+pub mod transfer_cohorts;
+pub mod transfers;
 pub mod users;
 
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(presentations::router())
         .merge(review::router())
         .merge(transfers::router())
+        .merge(transfer_cohorts::router())
         .merge(me::router())
         .merge(me_agreements::router())
         .merge(transfer_consent_wallet::router());

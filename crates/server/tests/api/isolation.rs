@@ -38,6 +38,7 @@ async fn populate_a(app: &TestApp, token: &str) -> OrgA {
     let presentation_request =
         add(app, token, "/api/v1/presentation-requests", &json!({"role_code": "ALPHA-ROLE"})).await;
     let agreement = agreement_with_a_third_party(app, token, &pid).await;
+    let cohort = cohort(app, token, "Alphaperson", "ALPHA-ROLE").await;
     let (status, user) = app
         .post(
             token,
@@ -61,6 +62,7 @@ async fn populate_a(app: &TestApp, token: &str) -> OrgA {
         ("request_id", presentation_request.clone()),
         ("agreement_id", agreement.clone()),
         ("transfer_id", transfer.clone()),
+        ("cohort_id", cohort.clone()),
     ]);
     let markers = vec![
         "Alphaperson".to_owned(),
@@ -76,8 +78,22 @@ async fn populate_a(app: &TestApp, token: &str) -> OrgA {
         credential,
         presentation_request,
         agreement,
+        cohort,
     ];
     OrgA { ids, markers }
+}
+
+/// A finished cohort job of one applicant (AB123456C, no consent), with the role and start date of
+/// the person's applicant assignment so the job adds none.
+pub async fn cohort(app: &TestApp, token: &str, surname: &str, role: &str) -> String {
+    let body = json!({"applicants": [{"ni_number": "AB123456C", "date_of_birth": "1988-03-14", "surname": surname,
+        "role": role, "start_date": "2026-01-05", "staff_group": "nursing_and_midwifery_registered",
+        "band": "band_5"}]});
+    let (status, job) = app.post(token, "/api/v1/transfer-cohorts", &body).await;
+    assert_eq!(status, 202, "{job}");
+    let id = job["id"].as_str().unwrap().to_owned();
+    crate::transfer_cohorts::settled(app, token, &id).await;
+    id
 }
 
 /// A deployment of A's person to a third organisation: B is not a party.
@@ -180,6 +196,7 @@ fn fill(template: &str, ids: &HashMap<&'static str, String>) -> String {
         .replace("{request_id}", &ids["request_id"])
         .replace("{agreement_id}", &ids["agreement_id"])
         .replace("{transfer_id}", &ids["transfer_id"])
+        .replace("{cohort_id}", &ids["cohort_id"])
 }
 
 #[tokio::test]

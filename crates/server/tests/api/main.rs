@@ -18,5 +18,6 @@ mod ready;
 mod review;
 mod roles;
 mod status_issuer;
+mod transfer_cohorts;
 mod transfers;
 mod transfers_remote;

@@ -69,6 +69,7 @@ async fn world(app: &TestApp) -> World {
     let rth = app.organisation("RTH", "Earlier employer").await;
     person(app, &rth.admin_token, "Matrixperson", "AB123456C").await;
     let transfer = add(app, &token, &format!("{base}/transfers/automatic"), &json!({})).await;
+    let cohort = crate::isolation::cohort(app, &token, "Matrixperson", "MATRIX-ROLE").await;
     let (target, _) = user(app, &org.id, Role::Hr).await;
     let mut users = vec![];
     for role in COLUMNS {
@@ -89,6 +90,7 @@ async fn world(app: &TestApp) -> World {
         ("org_id", org.id),
         ("agreement_id", agreement),
         ("transfer_id", transfer),
+        ("cohort_id", cohort),
     ]);
     World { ids, users, admin: token }
 }
@@ -116,7 +118,8 @@ async fn fill(app: &TestApp, world: &World, method: &str, template: &str) -> Str
         .replace("{request_id}", &ids["request_id"])
         .replace("{ods_code}", &ids["ods_code"])
         .replace("{agreement_id}", &ids["agreement_id"])
-        .replace("{transfer_id}", &ids["transfer_id"]);
+        .replace("{transfer_id}", &ids["transfer_id"])
+        .replace("{cohort_id}", &ids["cohort_id"]);
     let kind = ["checks", "competences", "immunisations", "assignments"]
         .into_iter()
         .find(|k| template.contains(&format!("/{k}/{{record_id}}")));

@@ -25,6 +25,7 @@ mod summary;
 mod transfer;
 mod transfer_cohort;
 mod transfer_consent_wallet;
+mod transfer_cohort_job;
 mod transfer_remote;
 mod transfer_stage1;
 mod transfer_stage2;
@@ -58,6 +59,7 @@ pub use summary::ComplianceBasis;
 pub use transfer::{Proposal, TransferMatch};
 pub use transfer_cohort::{CohortEntry, CohortOutcome, CohortResult};
 pub use transfer_consent_wallet::{ConsentSigningRequest, NewConsentSigningRequest, WalletConsentProof};
+pub use transfer_cohort_job::{CohortJob, CohortLine, CohortReport, CohortStatus};
 pub use transfer_remote::{ReleaseRequest, RemoteApplicant};
 
 /// A stored value with its store id and provenance.
