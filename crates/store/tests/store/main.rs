@@ -20,3 +20,4 @@ mod registry;
 mod review;
 mod scoping;
 mod transfer;
+mod transfer_cohort_job;
