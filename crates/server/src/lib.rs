@@ -7,8 +7,8 @@
 pub mod agreements;
 pub mod agreements_vp;
 pub mod api;
-pub mod compliance_refresh;
 pub mod cohort_jobs;
+pub mod compliance_refresh;
 pub mod error;
 pub mod extract;
 pub mod federation;

@@ -49,8 +49,8 @@ pub use dataset::{
     TransferMatch, oh_source_id,
 };
 pub use dataset::{CohortEntry, CohortOutcome, CohortResult, Proposal, ReleaseRequest, RemoteApplicant};
-pub use dataset::{ConsentSigningRequest, NewConsentSigningRequest, WalletConsentProof};
 pub use dataset::{CohortJob, CohortLine, CohortReport, CohortStatus};
+pub use dataset::{ConsentSigningRequest, NewConsentSigningRequest, WalletConsentProof};
 pub use dataset::{Expiring, ExpiringKind, RoleCount};
 pub use dataset::{
     NewOffer, NewPresentationRequest, PresentationAnswer, PresentationFilter, PresentationListItem, PresentationRecord,

@@ -13,8 +13,8 @@ pub mod presentations;
 pub mod records;
 pub mod requirements;
 pub mod review;
-mod transfer_consent_wallet;
 pub mod transfer_cohorts;
+mod transfer_consent_wallet;
 pub mod transfers;
 pub mod users;
 

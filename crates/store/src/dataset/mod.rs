@@ -24,8 +24,8 @@ mod search;
 mod summary;
 mod transfer;
 mod transfer_cohort;
-mod transfer_consent_wallet;
 mod transfer_cohort_job;
+mod transfer_consent_wallet;
 mod transfer_remote;
 mod transfer_stage1;
 mod transfer_stage2;
@@ -58,8 +58,8 @@ pub use review::{AcceptedItem, BypassedItem, NewReview, PassportRecord, Review, 
 pub use summary::ComplianceBasis;
 pub use transfer::{Proposal, TransferMatch};
 pub use transfer_cohort::{CohortEntry, CohortOutcome, CohortResult};
-pub use transfer_consent_wallet::{ConsentSigningRequest, NewConsentSigningRequest, WalletConsentProof};
 pub use transfer_cohort_job::{CohortJob, CohortLine, CohortReport, CohortStatus};
+pub use transfer_consent_wallet::{ConsentSigningRequest, NewConsentSigningRequest, WalletConsentProof};
 pub use transfer_remote::{ReleaseRequest, RemoteApplicant};
 
 /// A stored value with its store id and provenance.
