@@ -26,7 +26,11 @@ for _ in $(seq 1 60); do grep -q "^Serving on" "$work/demo.out" 2>/dev/null && b
 grep -q "^Serving on" "$work/demo.out" || { echo "demo did not start:"; cat "$work/demo.err"; exit 1; }
 token="$(grep -m1 "curl -s" "$work/demo.out" | sed "s/.*Bearer \([^']*\)'.*/\1/")"
 
+# The stateful phase is left out: the API declares no OpenAPI links, and schemathesis 4.32 infers a wrong one from
+# the cohort job's `Location` header (`/api/v1/transfer-cohorts/{id}` read as `/api/v1/transfers/{transfer_id}`),
+# then fails the run on its own inference.
 st run "http://127.0.0.1:$port/openapi.json" -H "Authorization: Bearer $token" -n "${FUZZ_EXAMPLES:-30}" \
+  --phases examples,coverage,fuzzing \
   --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,unsupported_method,allow_header_conformance
 
 # Unmatched routes, methods no route has, a path that is not UTF-8: problem details, never a bare answer.
