@@ -106,11 +106,58 @@ fn request_for(
     signer_jwk: &credentials::jws::Jwk,
     now: i64,
 ) -> AuthorizationRequest {
-    let mut r = AuthorizationRequest::direct_post(response_uri, &req.nonce, &req.state, query(), now, SIGNING_TTL_SECS)
+    let ask = WalletAsk {
+        state: &req.state,
+        nonce: &req.nonce,
+        transaction_data: &req.transaction_data,
+        expires_at: req.expires_at,
+    };
+    signing_authz(&ask, response_uri, signer_jwk, now)
+}
+
+/// A request for the worker's wallet to sign transaction data with one passport credential
+/// ([`query`]): an agreement here, a transfer consent in `transfer_consent_vp.rs`.
+pub(crate) struct WalletAsk<'a> {
+    pub state: &'a str,
+    pub nonce: &'a str,
+    pub transaction_data: &'a str,
+    pub expires_at: i64,
+}
+
+/// The authorisation request for `ask`, answered at `response_uri`, its client the organisation's
+/// `did:jwk`.
+pub(crate) fn signing_authz(
+    ask: &WalletAsk<'_>,
+    response_uri: &str,
+    signer_jwk: &credentials::jws::Jwk,
+    now: i64,
+) -> AuthorizationRequest {
+    let mut r = AuthorizationRequest::direct_post(response_uri, ask.nonce, ask.state, query(), now, SIGNING_TTL_SECS)
         .with_did_jwk_client(signer_jwk);
-    r.transaction_data = Some(vec![req.transaction_data.clone()]);
-    r.exp = Some(req.expires_at);
+    r.transaction_data = Some(vec![ask.transaction_data.to_owned()]);
+    r.exp = Some(ask.expires_at);
     r
+}
+
+/// The `openid4vp://` link for a request served at `request_uri`, and its QR code (SVG).
+pub(crate) fn wallet_link(authz: &AuthorizationRequest, request_uri: &str) -> Result<(String, String), ApiError> {
+    let link = RequestLink {
+        client_id: authz.client_id.clone(),
+        request_uri: request_uri.to_owned(),
+        request_uri_method: None,
+    }
+    .to_url();
+    let qr = qr_svg(&link)?;
+    Ok((link, qr))
+}
+
+/// The Request Object served to the wallet: `authz` signed with the organisation's key.
+pub(crate) fn request_object_reply(
+    authz: &AuthorizationRequest,
+    key: &crate::keys::KeySigner,
+) -> Result<Response, OAuthReply> {
+    let jwt = authz.to_did_jwk_request_object(key).map_err(OAuthReply::internal_error)?;
+    Ok(([(CONTENT_TYPE, "application/oauth-authz-req+jwt"), (CACHE_CONTROL, "no-store")], jwt).into_response())
 }
 
 /// Opens a signing request for the latest version of agreement `id`, which must be a proposed
@@ -150,11 +197,9 @@ pub async fn create(state: &AppState, scope: &OrgScope, id: &str) -> Result<Crea
     let (response_uri, requests) = urls(state.public_url(), org.ods_code.as_str());
     let authz = request_for(&request, &response_uri, &key.public_jwk(), now);
     let request_uri = format!("{requests}/{}", request.state);
-    let link =
-        RequestLink { client_id: authz.client_id.clone(), request_uri: request_uri.clone(), request_uri_method: None }
-            .to_url();
+    let (link, qr_svg) = wallet_link(&authz, &request_uri)?;
     Ok(CreatedSigningRequest {
-        qr_svg: qr_svg(&link)?,
+        qr_svg,
         link,
         request_uri,
         transaction_data: td,
@@ -185,22 +230,19 @@ async fn request_object(
     let key = crate::issuer::signer_for(&state, &org.id).await?;
     let (response_uri, _) = urls(state.public_url(), org.ods_code.as_str());
     let now = (state.clock)().timestamp();
-    let jwt = request_for(&request, &response_uri, &key.public_jwk(), now)
-        .to_did_jwk_request_object(&key)
-        .map_err(OAuthReply::internal_error)?;
-    Ok(([(CONTENT_TYPE, "application/oauth-authz-req+jwt"), (CACHE_CONTROL, "no-store")], jwt).into_response())
+    request_object_reply(&request_for(&request, &response_uri, &key.public_jwk(), now), &key)
 }
 
 /// The one passport credential a wallet presented to sign something ([`query`]), checked as any
 /// verifier checks a presentation (issuer trust, status, holder binding to `nonce` and
-/// `client_id`): the validated response and the presentation's text. What it signs is the
-/// caller's to check.
+/// `client_id`): the validated response, the presentation's text, and the trust lists it was
+/// checked against. What it signs is the caller's to check.
 pub(crate) async fn accepted_presentation(
     state: &AppState,
     vp_token: &VpToken,
     nonce: &str,
     client_id: &str,
-) -> Result<(ValidatedResponse, String), OAuthReply> {
+) -> Result<(ValidatedResponse, String, crate::federation::TrustView), OAuthReply> {
     let bad = |d: &str| OAuthReply::new(ErrorCode::InvalidRequest, d);
     let now = (state.clock)().timestamp();
     let trust = crate::federation::trust(state).await?;
@@ -218,7 +260,8 @@ pub(crate) async fn accepted_presentation(
         .and_then(|v| v.first())
         .and_then(Value::as_str)
         .ok_or_else(|| bad("no presentation for the passport query"))?;
-    Ok((validated, presentation.to_owned()))
+    let presentation = presentation.to_owned();
+    Ok((validated, presentation, trust))
 }
 
 /// The `direct_post` endpoint: checks the presentation as any verifier would, then that its
@@ -242,7 +285,8 @@ async fn response(
     let (response_uri, _) = urls(state.public_url(), org.ods_code.as_str());
     let now = (state.clock)().timestamp();
     let authz = request_for(&request, &response_uri, &key.public_jwk(), now);
-    let (validated, presentation) = accepted_presentation(&state, &vp_token, &request.nonce, &authz.client_id).await?;
+    let (validated, presentation, _) =
+        accepted_presentation(&state, &vp_token, &request.nonce, &authz.client_id).await?;
     let presentation = presentation.as_str();
 
     let current = state.store.agreements(&scope).get(&request.agreement_id, Some(request.version)).await?;

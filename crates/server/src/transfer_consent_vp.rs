@@ -13,15 +13,14 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use credentials::consent::{
     CONSENT_TRANSACTION_DATA_TYPE, ConsentExpectations, ConsentProof, ConsentTransactionData, verify_consent,
 };
 use credentials::jws::Signer;
 use credentials::oid4vc::oauth::ErrorCode;
-use credentials::oid4vc::vp::{AuthorizationRequest, AuthorizationResponse, DirectPostResponse, RequestLink};
+use credentials::oid4vc::vp::{AuthorizationRequest, AuthorizationResponse, DirectPostResponse};
 use domain::transfer::normalise_surname;
 use domain::transfer::remote::CLOCK_SKEW_SECS;
 use serde::Serialize;
@@ -29,14 +28,16 @@ use store::{ConsentSigningRequest, NewConsentSigningRequest, OrgScope, StoreErro
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::agreements_vp::{QUERY_ID, accepted_presentation, query};
+use crate::agreements_vp::{
+    QUERY_ID, WalletAsk, accepted_presentation, request_object_reply, signing_authz, wallet_link,
+};
 use crate::error::ApiError;
 use crate::extract::{PublicOrg, public_reason};
-use crate::oid4vci::{OAuthReply, no_store, qr_svg};
+use crate::oid4vci::{OAuthReply, no_store};
 use crate::oid4vp::random_token;
 
 /// How long a consent request stays open.
-pub const CONSENT_TTL_SECS: i64 = 15 * 60;
+pub const CONSENT_TTL_SECS: i64 = crate::agreements_vp::SIGNING_TTL_SECS;
 
 public_reason!(ConsentRequestObject = "transfer consent request");
 public_reason!(ConsentEndpoint = "transfer consent endpoint");
@@ -71,11 +72,13 @@ fn request_for(
     signer_jwk: &credentials::jws::Jwk,
     now: i64,
 ) -> AuthorizationRequest {
-    let mut r = AuthorizationRequest::direct_post(response_uri, &req.nonce, &req.state, query(), now, CONSENT_TTL_SECS)
-        .with_did_jwk_client(signer_jwk);
-    r.transaction_data = Some(vec![req.transaction_data.clone()]);
-    r.exp = Some(req.expires_at);
-    r
+    let ask = WalletAsk {
+        state: &req.state,
+        nonce: &req.nonce,
+        transaction_data: &req.transaction_data,
+        expires_at: req.expires_at,
+    };
+    signing_authz(&ask, response_uri, signer_jwk, now)
 }
 
 /// The statement in words.
@@ -131,11 +134,9 @@ pub async fn create(
     let (response_uri, requests) = urls(state.public_url(), org.ods_code.as_str());
     let authz = request_for(&stored, &response_uri, &key.public_jwk(), now);
     let request_uri = format!("{requests}/{st}");
-    let link =
-        RequestLink { client_id: authz.client_id.clone(), request_uri: request_uri.clone(), request_uri_method: None }
-            .to_url();
+    let (link, qr_svg) = wallet_link(&authz, &request_uri)?;
     Ok(CreatedConsentRequest {
-        qr_svg: qr_svg(&link)?,
+        qr_svg,
         link,
         request_uri,
         transaction_data: td,
@@ -166,10 +167,7 @@ async fn request_object(
     let key = crate::issuer::signer_for(&state, &org.id).await?;
     let (response_uri, _) = urls(state.public_url(), org.ods_code.as_str());
     let now = (state.clock)().timestamp();
-    let jwt = request_for(&request, &response_uri, &key.public_jwk(), now)
-        .to_did_jwk_request_object(&key)
-        .map_err(OAuthReply::internal_error)?;
-    Ok(([(CONTENT_TYPE, "application/oauth-authz-req+jwt"), (CACHE_CONTROL, "no-store")], jwt).into_response())
+    request_object_reply(&request_for(&request, &response_uri, &key.public_jwk(), now), &key)
 }
 
 /// The `direct_post` endpoint: checks the presentation as any verifier would, then that its KB-JWT
@@ -193,8 +191,7 @@ async fn response(
     let (response_uri, _) = urls(state.public_url(), org.ods_code.as_str());
     let now = (state.clock)().timestamp();
     let authz = request_for(&request, &response_uri, &key.public_jwk(), now);
-    let (_, presentation) = accepted_presentation(&state, &vp_token, &request.nonce, &authz.client_id).await?;
-    let trust = crate::federation::trust(&state).await?;
+    let (_, presentation, trust) = accepted_presentation(&state, &vp_token, &request.nonce, &authz.client_id).await?;
     let proof = ConsentProof { presentation, transaction_data: request.transaction_data.clone() };
     let expect = ConsentExpectations {
         new_employer_ods: org.ods_code.as_str(),
